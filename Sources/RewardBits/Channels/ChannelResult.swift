@@ -1,0 +1,47 @@
+/// Everything one estimate run reports: the estimate and its interval, the
+/// exact value and bounds beside it, and what the run cost.
+public struct ChannelResult: Sendable {
+    public var channel: String
+    /// Every option with its default filled in, in display order.
+    public var parameters: [(String, JSONValue)]
+    public var estimator: String
+    public var estimate: Estimate
+    public var exact: Double?
+    /// Named upper bounds (and related reference numbers) in bits.
+    public var bounds: [(String, Double)]
+    /// Reference quantities that are themselves estimated, with their CI
+    /// (e.g. the mean of log2(M + 1) for a group).
+    public var boundEstimates: [(String, Estimate)]
+    /// Exact values of the reference quantities, where known.
+    public var boundExacts: [(String, Double)]
+    public var rollouts: UInt64
+    public var warnings: [String]
+    public var seconds: Double
+    public var cpuSeconds: Double
+    /// The unit the channel's throughput is counted in and how many were done.
+    public var throughputUnit: String
+    public var throughputUnits: Double
+    public var settings: RunSettings
+
+    public var rolloutsPerSecond: Double { seconds > 0 ? Double(rollouts) / seconds : 0 }
+    public var unitsPerSecond: Double { seconds > 0 ? throughputUnits / seconds : 0 }
+    public var unitsPerCPUSecond: Double { cpuSeconds > 0 ? throughputUnits / cpuSeconds : 0 }
+}
+
+/// The version of the mapping from (seed, block, spec) to random words and of
+/// the way kernels consume them. Bump it whenever any estimate for a fixed
+/// seed would change; checkpoints and outputs record it.
+public enum StreamFormat {
+    public static let version = 1
+}
+
+/// Which estimator a channel uses.
+public enum EstimatorKind: String, Sendable, CaseIterable {
+    /// Sample mean of log2 P(obs | S) - log2 P(obs).
+    case pointwise
+    /// Rao-Blackwellised: the pointwise information averaged over S given the
+    /// S-independent part of the observation.
+    case rb
+    /// Ratio of means (sft filtered: bits per sampled rollout).
+    case ratio
+}

@@ -1,0 +1,343 @@
+import Foundation
+
+/// `sft`: what a positive example tells about S.
+///
+/// `expert`: the good set A(S) is the cyclic interval of alpha V symbols
+/// starting at S, and the positive is tau ~ Uniform(A(S)); I(tau; S) =
+/// H(tau) - log2(alpha V), which is log2(1/alpha) for a uniform prior.
+///
+/// `filtered`: rollouts T ~ pi are drawn until T == S; the positive costs L
+/// rollouts and reveals S. Bits per sampled rollout = H(q) / E[L] with
+/// E[L] = sum_s q(s) / pi(s) (log2(V) / V when both are uniform).
+public struct SFTChannel: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case filtered, expert
+    }
+
+    public let vocabularySize: UInt64
+    public let positives: UInt64
+    public let mode: Mode
+    /// Good-set fraction (expert mode); alpha V is a positive integer.
+    public let alpha: Double
+    public let goodSetSize: UInt64
+    public let prior: SymbolDistribution
+    public let policy: SymbolDistribution
+
+    /// Runs whose expected number of rollouts exceeds this are refused.
+    public static let maximumExpectedRollouts = 1e15
+
+    public init(vocabularySize: UInt64, positives: UInt64, mode: Mode = .filtered, alpha: Double? = nil,
+                prior: DistributionSpec = .uniform, policy: DistributionSpec = .uniform) throws {
+        try Validate.vocabulary(vocabularySize)
+        try Validate.count(positives, option: "--positives", minimum: 2)
+        self.vocabularySize = vocabularySize
+        self.positives = positives
+        self.mode = mode
+        if mode == .filtered, alpha != nil {
+            throw RewardBitsError.invalidInput(
+                "--alpha applies to --mode expert only (filtered SFT keeps the rollout that equals S)")
+        }
+        let alpha = alpha ?? 1 / Double(vocabularySize)
+        guard alpha.isFinite, alpha > 0, alpha <= 1 else {
+            throw RewardBitsError.invalidInput("--alpha must be in (0, 1] (got \(alpha))")
+        }
+        let size = alpha * Double(vocabularySize)
+        let rounded = size.rounded()
+        guard rounded >= 1, abs(size - rounded) <= 1e-9 * max(1, rounded) else {
+            throw RewardBitsError.invalidInput(
+                "--alpha times --vocab must be a positive integer, the size of the good set (got \(alpha) x \(vocabularySize) = \(size))")
+        }
+        self.alpha = alpha
+        goodSetSize = UInt64(rounded)
+        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: "--prior")
+        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: "--policy")
+        if mode == .filtered {
+            if let s = unreachableSymbol() {
+                throw RewardBitsError.invalidInput(
+                    "filtered SFT never ends: the prior gives symbol \(s) mass \(self.prior.probability(s)) but the policy never draws it; give every prior symbol policy mass > 0")
+            }
+            let expected = Double(positives) * expectedRolloutsPerPositive()
+            guard expected <= Self.maximumExpectedRollouts else {
+                throw RewardBitsError.invalidInput(
+                    "this run would draw about \(Format.compact(expected)) rollouts (E[L] = \(Format.compact(expectedRolloutsPerPositive())) per positive); lower --positives or make the policy cover the prior better")
+            }
+        }
+    }
+
+    func unreachableSymbol() -> Int? {
+        guard !prior.isUniform || !policy.isUniform else { return nil }
+        for s in 0..<Int(vocabularySize) where prior.probability(s) > 0 && policy.probability(s) == 0 {
+            return s
+        }
+        return nil
+    }
+
+    /// E[L] = sum_s q(s) / pi(s).
+    public func expectedRolloutsPerPositive() -> Double {
+        if policy.isUniform { return Double(vocabularySize) }
+        var total = CompensatedSum()
+        for s in 0..<Int(vocabularySize) where prior.probability(s) > 0 {
+            total.add(prior.probability(s) / policy.probability(s))
+        }
+        return total.value
+    }
+
+    /// P(tau = t) = (1 / (alpha V)) sum_{j < alpha V} q(t - j mod V): a sliding
+    /// window over the prior (expert mode).
+    func positiveDistribution() -> [Double] {
+        let v = Int(vocabularySize)
+        let width = Int(goodSetSize)
+        var result = [Double](repeating: 0, count: v)
+        // Recompute the window sum exactly every 4096 steps to stop drift.
+        var window = 0.0
+        for t in 0..<v {
+            if t % 4096 == 0 {
+                var fresh = CompensatedSum()
+                for j in 0..<width { fresh.add(prior.probability(((t - j) % v + v) % v)) }
+                window = fresh.value
+            } else {
+                window += prior.probability(t) - prior.probability(((t - width) % v + v) % v)
+            }
+            result[t] = max(window, 0) / Double(width)
+        }
+        return result
+    }
+
+    public func exactValue() -> Double {
+        switch mode {
+        case .expert:
+            if prior.isUniform { return log2(1 / alpha) }
+            return Information.entropy(positiveDistribution()) - log2(Double(goodSetSize))
+        case .filtered:
+            return prior.entropy / expectedRolloutsPerPositive()
+        }
+    }
+
+    public var bounds: [(String, Double)] {
+        switch mode {
+        case .expert:
+            return [("log2_1_over_alpha", log2(1 / alpha)), ("prior_entropy", prior.entropy)]
+        case .filtered:
+            return [("one_bit", 1), ("prior_entropy_per_positive", prior.entropy),
+                    ("expected_rollouts_per_positive", expectedRolloutsPerPositive())]
+        }
+    }
+
+    public var defaultBlockSize: UInt64 {
+        switch mode {
+        case .expert: return 1 << 20
+        case .filtered: return BlockPlan.powerOfTwoBlockSize(target: Double(1 << 20) / expectedRolloutsPerPositive())
+        }
+    }
+
+    public func parameters(blockSize: UInt64) -> [(String, JSONValue)] {
+        var p: [(String, JSONValue)] = [
+            ("vocab", .unsigned(vocabularySize)), ("positives", .unsigned(positives)), ("mode", .string(mode.rawValue)),
+        ]
+        if mode == .expert { p.append(("alpha", .number(alpha))) }
+        p += [("prior", .string(prior.spec.description)), ("policy", .string(policy.spec.description)),
+              ("estimator", .string(mode == .expert ? "pointwise" : "ratio")),
+              ("block_size", .unsigned(blockSize)), ("stream_format", .integer(Int64(StreamFormat.version)))]
+        return p
+    }
+
+    public func run(settings: RunSettings) throws -> ChannelResult {
+        let blockSize = settings.blockSize ?? defaultBlockSize
+        let plan = BlockPlan(totalSamples: positives, blockSize: blockSize)
+        let exact = exactValue()
+        let level = settings.confidence
+        let priorSampler = try prior.makeSampler()
+        switch mode {
+        case .expert:
+            let table = prior.isUniform ? [] : positiveDistribution().map { $0 > 0 ? -log2($0) : 0 }
+            let offset = -log2(Double(goodSetSize))
+            let outcome: RunOutcome<Moments>
+            switch priorSampler {
+            case .uniform(let q):
+                outcome = try Engine.run(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
+                                                         surprise: table, offset: offset, center: exact),
+                                         plan: plan, settings: settings, unitName: "positives")
+            case .alias(let q):
+                outcome = try Engine.run(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
+                                                         surprise: table, offset: offset, center: exact),
+                                         plan: plan, settings: settings, unitName: "positives")
+            }
+            let m = outcome.statistics
+            let estimate: Estimate
+            if prior.isUniform {
+                // Every positive carries exactly log2(1/alpha) bits.
+                estimate = Estimate(value: m.mean, standardError: 0, low: m.mean, high: m.mean,
+                                    level: level, method: .zeroVariance, samples: m.count)
+            } else {
+                estimate = try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+            }
+            return ChannelResult(
+                channel: "sft", parameters: parameters(blockSize: blockSize), estimator: "pointwise",
+                estimate: estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
+                rollouts: 0, warnings: [], seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
+                throughputUnit: "positives", throughputUnits: Double(outcome.samples), settings: settings)
+        case .filtered:
+            let surprise = prior.isUniform ? [] : prior.probabilities!.map { $0 > 0 ? -log2($0) : 0 }
+            let constant = prior.isUniform ? log2(Double(vocabularySize)) : 0
+            let policySampler = try policy.makeSampler()
+            let outcome: RunOutcome<RatioMoments>
+            switch (priorSampler, policySampler) {
+            case (.uniform(let q), .uniform(let p)):
+                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
+                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+            case (.uniform(let q), .alias(let p)):
+                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
+                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+            case (.alias(let q), .uniform(let p)):
+                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
+                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+            case (.alias(let q), .alias(let p)):
+                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
+                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+            }
+            let ratio = outcome.statistics
+            let estimate = try ratio.ratioEstimate(level: level)
+            var warnings: [String] = []
+            let share = Double(ratio.maximumRollouts) / Double(ratio.rollouts)
+            if share > 0.01 {
+                warnings.append(String(format:
+                    "heavy tail: one positive took %.1f%% of all %llu rollouts; the delta-method interval may undercover (the policy rarely reaches some likely answers)",
+                    share * 100, ratio.rollouts))
+            }
+            return ChannelResult(
+                channel: "sft", parameters: parameters(blockSize: blockSize), estimator: "ratio",
+                estimate: estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
+                rollouts: outcome.rollouts, warnings: warnings, seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
+                throughputUnit: "rollouts", throughputUnits: Double(outcome.rollouts), settings: settings)
+        }
+    }
+}
+
+/// Sums for the ratio of means sum(A) / sum(L), A the information of a
+/// positive and L the rollouts it cost.
+public struct RatioMoments: SufficientStatistics, Equatable {
+    public var count: UInt64 = 0
+    public var information = CompensatedSum()
+    public var informationSquares = CompensatedSum()
+    public var rollouts: UInt64 = 0
+    public var rolloutSquares: UInt128 = 0
+    public var crossProducts = CompensatedSum()
+    public var maximumRollouts: UInt64 = 0
+
+    public init() {}
+
+    @inline(__always)
+    mutating func add(information a: Double, rollouts l: UInt64) {
+        count += 1
+        information.add(a)
+        informationSquares.add(a * a)
+        rollouts += l
+        rolloutSquares += UInt128(l) * UInt128(l)
+        crossProducts.add(a * Double(l))
+        maximumRollouts = max(maximumRollouts, l)
+    }
+
+    public mutating func merge(_ next: RatioMoments) {
+        count += next.count
+        information.add(next.information)
+        informationSquares.add(next.informationSquares)
+        rollouts += next.rollouts
+        rolloutSquares += next.rolloutSquares
+        crossProducts.add(next.crossProducts)
+        maximumRollouts = max(maximumRollouts, next.maximumRollouts)
+    }
+
+    /// R = mean(A) / mean(L) with the delta-method standard error
+    /// sqrt((Var A - 2 R Cov(A, L) + R^2 Var L) / n) / mean(L).
+    func ratioEstimate(level: Double) throws -> Estimate {
+        let n = Double(count)
+        let meanA = information.value / n
+        let meanL = Double(rollouts) / n
+        let ratio = meanA / meanL
+        let varA = max(0, (informationSquares.value - n * meanA * meanA) / (n - 1))
+        let varL = max(0, (Double(rolloutSquares) - n * meanL * meanL) / (n - 1))
+        let covAL = (crossProducts.value - n * meanA * meanL) / (n - 1)
+        let variance = max(0, varA - 2 * ratio * covAL + ratio * ratio * varL) / (meanL * meanL)
+        let se = (variance / n).squareRoot()
+        if se == 0 {
+            return Estimate(value: ratio, standardError: 0, low: ratio, high: ratio, level: level,
+                            method: .zeroVariance, samples: count)
+        }
+        let t = try GSL.studentTQuantile((1 + level) / 2, degreesOfFreedom: n - 1)
+        return Estimate(value: ratio, standardError: se, low: ratio - t * se, high: ratio + t * se,
+                        level: level, method: .deltaMethod, samples: count)
+    }
+}
+
+/// Expert positives: S ~ q, tau = S + U mod V with U uniform below alpha V;
+/// the value is -log2(alpha V) - log2 P(tau) (constant for a uniform prior).
+struct SFTExpertKernel<Prior: SymbolSampler>: BlockKernel {
+    let prior: Prior
+    let vocabularySize: UInt64
+    let goodSetSize: UInt64
+    let surprise: [Double]
+    let offset: Double
+    let center: Double
+
+    init(prior: Prior, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double], offset: Double, center: Double) {
+        self.prior = prior
+        self.vocabularySize = vocabularySize
+        self.goodSetSize = goodSetSize
+        self.surprise = surprise
+        self.offset = offset
+        self.center = center
+    }
+
+    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
+        var moments = Moments(center: center)
+        let within = goodSetSize >= 2 ? UniformSymbols(vocabularySize: goodSetSize) : nil
+        let uniformValue = offset + log2(Double(vocabularySize))
+        surprise.withUnsafeBufferPointer { surprise in
+            for _ in 0..<samples {
+                let answer = UInt64(prior.draw(&source))
+                let shift = UInt64(within?.draw(&source) ?? 0)
+                let positive = (answer + shift) % vocabularySize
+                moments.add(surprise.isEmpty ? uniformValue : offset + surprise[Int(positive)])
+            }
+        }
+        return BlockResult(statistics: moments, rollouts: 0)
+    }
+}
+
+/// Filtered positives: S ~ q, then rollouts T ~ pi until T == S.
+struct SFTFilteredKernel<Prior: SymbolSampler, Policy: SymbolSampler>: BlockKernel {
+    let prior: Prior
+    let policy: Policy
+    let surprise: [Double]
+    let constant: Double
+
+    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<RatioMoments> {
+        var statistics = RatioMoments()
+        let batch = 256
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batch)
+        var available = 0
+        var next = 0
+        surprise.withUnsafeBufferPointer { surprise in
+            for _ in 0..<samples {
+                let answer = prior.draw(&source)
+                var drawn: UInt64 = 0
+                search: while true {
+                    if next == available {
+                        policy.fill(tokens, count: batch, from: &source)
+                        available = batch
+                        next = 0
+                    }
+                    while next < available {
+                        let token = tokens[next]
+                        next += 1
+                        drawn += 1
+                        if token == answer { break search }
+                    }
+                }
+                statistics.add(information: surprise.isEmpty ? constant : surprise[Int(answer)], rollouts: drawn)
+            }
+        }
+        tokens.deallocate()
+        return BlockResult(statistics: statistics, rollouts: statistics.rollouts)
+    }
+}

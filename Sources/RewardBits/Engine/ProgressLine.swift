@@ -1,0 +1,59 @@
+import Foundation
+
+/// A one-line progress report on stderr (samples done, rate, ETA), redrawn at
+/// most five times a second. Only created when stderr is a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let totalSamples: UInt64
+    private let unitsPerSample: Double
+    private let unitName: String
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(totalSamples: UInt64, unitsPerSample: Double, unitName: String) {
+        self.totalSamples = totalSamples
+        self.unitsPerSample = unitsPerSample
+        self.unitName = unitName
+    }
+
+    /// True when a progress line would be seen (stderr is a terminal).
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// Called with the scheduler's lock held.
+    func update(samples: UInt64) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(start)
+        let fraction = Double(samples) / Double(totalSamples)
+        let rate = Double(samples) * unitsPerSample / max(elapsed, 1e-9)
+        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
+        let line = String(format: "\r%5.1f%%  %@ %@  %@/s  ETA %@   ",
+                          fraction * 100,
+                          Format.compact(Double(samples) * unitsPerSample), unitName,
+                          Format.compact(rate), Format.duration(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Small number formatting helpers for human-readable output.
+public enum Format {
+    /// 1.23e9-style compact form.
+    public static func compact(_ value: Double) -> String {
+        if value < 1e4 { return String(format: "%.0f", value) }
+        return String(format: "%.3ge%d", value / pow(10, floor(log10(value))), Int(floor(log10(value))))
+    }
+
+    public static func duration(_ seconds: Double) -> String {
+        if !seconds.isFinite { return "?" }
+        if seconds < 60 { return String(format: "%.0fs", seconds) }
+        if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
+        return String(format: "%dh%02dm", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
+    }
+}

@@ -1,0 +1,30 @@
+/// Everything that can go wrong in a run, each with the one line a user sees
+/// and the sysexits(3) code the command-line tool exits with.
+public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A value the user typed is out of range or malformed (EX_USAGE).
+    case invalidInput(String)
+    /// An input file is missing, unreadable or malformed. DESIGN section 6
+    /// treats this as bad input, so it also exits with EX_USAGE.
+    case unreadableInput(String)
+    /// An output file or checkpoint cannot be created (EX_CANTCREAT).
+    case cannotWrite(String)
+    /// A numerical routine (GSL) reported an error (EX_SOFTWARE).
+    case numerical(String)
+
+    public var description: String {
+        switch self {
+        case .invalidInput(let message), .unreadableInput(let message),
+             .cannotWrite(let message), .numerical(let message):
+            return message
+        }
+    }
+
+    /// The sysexits(3) code for this error.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidInput, .unreadableInput: return 64
+        case .cannotWrite: return 73
+        case .numerical: return 70
+        }
+    }
+}

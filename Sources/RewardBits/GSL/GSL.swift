@@ -1,0 +1,89 @@
+import CGSL
+
+/// The statistics and special functions RewardBits takes from GSL.
+///
+/// GSL's default error handler aborts the process. `GSL.prepare()` switches it
+/// off once per process; every wrapper here then checks the result and turns a
+/// GSL failure into a `RewardBitsError.numerical` with a readable message.
+public enum GSL {
+    private static let handlerOff: Void = {
+        _ = gsl_set_error_handler_off()
+    }()
+
+    /// Switches GSL's aborting error handler off (idempotent, thread-safe).
+    public static func prepare() {
+        _ = handlerOff
+    }
+
+    /// The quantile of Student's t distribution with `degreesOfFreedom`,
+    /// i.e. t such that P(T <= t) = `probability`.
+    ///
+    /// For more than 1e7 degrees of freedom the normal quantile is returned:
+    /// the two differ by less than 1e-7 relative there, and GSL's t inverse is
+    /// slow to converge for huge arguments.
+    public static func studentTQuantile(_ probability: Double, degreesOfFreedom: Double) throws -> Double {
+        prepare()
+        guard probability > 0, probability < 1, degreesOfFreedom >= 1 else {
+            throw RewardBitsError.numerical(
+                "Student-t quantile needs 0 < p < 1 and at least one degree of freedom (got p = \(probability), df = \(degreesOfFreedom))")
+        }
+        if degreesOfFreedom > 1e7 { return try normalQuantile(probability) }
+        let value = gsl_cdf_tdist_Pinv(probability, degreesOfFreedom)
+        guard value.isFinite else {
+            throw RewardBitsError.numerical("GSL gsl_cdf_tdist_Pinv(\(probability), \(degreesOfFreedom)) failed")
+        }
+        return value
+    }
+
+    /// The standard normal quantile Phi^-1(`probability`).
+    public static func normalQuantile(_ probability: Double) throws -> Double {
+        prepare()
+        guard probability > 0, probability < 1 else {
+            throw RewardBitsError.numerical("normal quantile needs 0 < p < 1 (got \(probability))")
+        }
+        let value = gsl_cdf_ugaussian_Pinv(probability)
+        guard value.isFinite else {
+            throw RewardBitsError.numerical("GSL gsl_cdf_ugaussian_Pinv(\(probability)) failed")
+        }
+        return value
+    }
+
+    /// The quantile of Beta(a, b): x such that P(X <= x) = `probability`.
+    /// Used by the Clopper-Pearson interval.
+    public static func betaQuantile(_ probability: Double, a: Double, b: Double) throws -> Double {
+        prepare()
+        guard probability > 0, probability < 1, a > 0, b > 0 else {
+            throw RewardBitsError.numerical("beta quantile needs 0 < p < 1 and a, b > 0 (got p = \(probability), a = \(a), b = \(b))")
+        }
+        let value = gsl_cdf_beta_Pinv(probability, a, b)
+        guard value.isFinite, value >= 0, value <= 1 else {
+            throw RewardBitsError.numerical("GSL gsl_cdf_beta_Pinv(\(probability), \(a), \(b)) failed")
+        }
+        return value
+    }
+
+    /// ln C(n, k), the log of the binomial coefficient, for 0 <= k <= n.
+    public static func logChoose(_ n: Int, _ k: Int) throws -> Double {
+        prepare()
+        guard n >= 0, k >= 0, k <= n else {
+            throw RewardBitsError.numerical("ln C(n, k) needs 0 <= k <= n (got n = \(n), k = \(k))")
+        }
+        var result = gsl_sf_result()
+        let status = gsl_sf_lnchoose_e(UInt32(clamping: n), UInt32(clamping: k), &result)
+        guard status == GSL_SUCCESS, result.val.isFinite else {
+            throw RewardBitsError.numerical("GSL gsl_sf_lnchoose(\(n), \(k)) failed: \(String(cString: gsl_strerror(status)))")
+        }
+        return result.val
+    }
+
+    /// ln Gamma(x) for x > 0.
+    public static func logGamma(_ x: Double) throws -> Double {
+        prepare()
+        var result = gsl_sf_result()
+        let status = gsl_sf_lngamma_e(x, &result)
+        guard status == GSL_SUCCESS, result.val.isFinite else {
+            throw RewardBitsError.numerical("GSL gsl_sf_lngamma(\(x)) failed: \(String(cString: gsl_strerror(status)))")
+        }
+        return result.val
+    }
+}

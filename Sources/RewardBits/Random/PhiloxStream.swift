@@ -1,0 +1,68 @@
+/// The default stream: Philox4x32-10 keyed by the seed, with the block index in
+/// the high half of the counter and the position in the low half.
+///
+/// Stream format (version 1): words are produced in chunks of 64 for 16
+/// consecutive counters n..n+15 (n a multiple of 16); the chunk holds output
+/// word 0 of the 16 counters, then word 1, word 2 and word 3. Word j of block b
+/// is therefore Philox(counter = (16*(j/64) + j%16, 0, b_lo, b_hi),
+/// key = (seed_lo, seed_hi))[(j % 64) / 16].
+public struct PhiloxStream: RandomStream {
+    public static var chunkWords: Int { 64 }
+
+    @usableFromInline let key: Philox4x32.Key
+    @usableFromInline let blockLow: UInt32
+    @usableFromInline let blockHigh: UInt32
+    /// The next counter (low 64 bits), always a multiple of 16.
+    @usableFromInline var position: UInt64
+
+    public init(_ key: StreamKey) {
+        self.key = (UInt32(truncatingIfNeeded: key.seed), UInt32(truncatingIfNeeded: key.seed >> 32))
+        blockLow = UInt32(truncatingIfNeeded: key.block)
+        blockHigh = UInt32(truncatingIfNeeded: key.block >> 32)
+        position = 0
+    }
+
+    @inlinable
+    public mutating func fill(_ words: UnsafeMutablePointer<UInt32>, count: Int) {
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let c2 = SIMD16<UInt32>(repeating: blockLow)
+        let c3 = SIMD16<UInt32>(repeating: blockHigh)
+        var offset = 0
+        // Two chunks per iteration: independent dependency chains keep the
+        // multiplier pipelines busy.
+        while offset + 128 <= count {
+            var a0 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position)) &+ lanes
+            var a1 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position >> 32))
+            var a2 = c2, a3 = c3
+            var b0 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position &+ 16)) &+ lanes
+            var b1 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: (position &+ 16) >> 32))
+            var b2 = c2, b3 = c3
+            Philox4x32.rounds16(&a0, &a1, &a2, &a3, key: key)
+            Philox4x32.rounds16(&b0, &b1, &b2, &b3, key: key)
+            let raw = UnsafeMutableRawPointer(words + offset)
+            raw.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: b0, toByteOffset: 256, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: b1, toByteOffset: 320, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: b2, toByteOffset: 384, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: b3, toByteOffset: 448, as: SIMD16<UInt32>.self)
+            position &+= 32
+            offset += 128
+        }
+        while offset < count {
+            var a0 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position)) &+ lanes
+            var a1 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position >> 32))
+            var a2 = c2, a3 = c3
+            Philox4x32.rounds16(&a0, &a1, &a2, &a3, key: key)
+            let raw = UnsafeMutableRawPointer(words + offset)
+            raw.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<UInt32>.self)
+            raw.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<UInt32>.self)
+            position &+= 16
+            offset += 64
+        }
+    }
+}

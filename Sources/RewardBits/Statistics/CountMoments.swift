@@ -1,0 +1,75 @@
+/// First and second moments of a vector of D per-sample integer counts,
+/// kept exactly: sums in UInt64 per sample and UInt128 in total, so 10^13
+/// samples of counts up to 2^16 neither overflow nor round.
+///
+/// A per-sample value that is affine in the counts, v = a + sum_c b_c n_c,
+/// then has mean a + sum_c b_c mean(n_c) and variance b' Cov(n) b.
+public struct CountMoments: SufficientStatistics, Equatable {
+    public var samples: UInt64 = 0
+    public var sums: [UInt128] = []
+    /// Upper triangle of sum_samples n_c n_d, row-major (c <= d).
+    public var products: [UInt128] = []
+
+    public init() {}
+    public init(dimensions: Int) {
+        sums = [UInt128](repeating: 0, count: dimensions)
+        products = [UInt128](repeating: 0, count: dimensions * (dimensions + 1) / 2)
+    }
+
+    public var dimensions: Int { sums.count }
+
+    /// Adds one sample's counts.
+    @inlinable @inline(__always)
+    public mutating func add(_ counts: UnsafePointer<UInt64>) {
+        samples += 1
+        var k = 0
+        for c in 0..<sums.count {
+            let nc = counts[c]
+            sums[c] &+= UInt128(nc)
+            for d in c..<sums.count {
+                products[k] &+= UInt128(nc &* counts[d])
+                k += 1
+            }
+        }
+    }
+
+    public mutating func merge(_ next: CountMoments) {
+        if sums.isEmpty { self = next; return }
+        if next.sums.isEmpty { return }
+        precondition(sums.count == next.sums.count)
+        samples += next.samples
+        for i in sums.indices { sums[i] &+= next.sums[i] }
+        for i in products.indices { products[i] &+= next.products[i] }
+    }
+
+    /// Mean of n_c.
+    public func mean(_ c: Int) -> Double { Double(sums[c]) / Double(samples) }
+
+    /// Unbiased covariance of n_c and n_d, from exact integer numerators
+    /// N S_cd - S_c S_d (at most 2^120 for N <= 2^44 and counts <= 2^16).
+    public func covariance(_ c: Int, _ d: Int) -> Double {
+        guard samples > 1 else { return 0 }
+        let (i, j) = c <= d ? (c, d) : (d, c)
+        let index = i * dimensions - i * (i - 1) / 2 + (j - i)
+        let n = UInt128(samples)
+        let a = n &* products[index]
+        let b = sums[i] &* sums[j]
+        let numerator = a >= b ? Double(a - b) : -Double(b - a)
+        return numerator / (Double(samples) * Double(samples - 1))
+    }
+
+    /// Mean and variance of a + sum_c b_c n_c.
+    public func affineMoments(offset: Double, coefficients b: [Double]) -> (mean: Double, variance: Double) {
+        precondition(b.count == dimensions)
+        var mean = CompensatedSum()
+        mean.add(offset)
+        for c in 0..<dimensions where b[c] != 0 { mean.add(b[c] * self.mean(c)) }
+        var variance = CompensatedSum()
+        for c in 0..<dimensions where b[c] != 0 {
+            for d in 0..<dimensions where b[d] != 0 {
+                variance.add(b[c] * b[d] * covariance(c, d))
+            }
+        }
+        return (mean.value, max(0, variance.value))
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import RewardBits
+
+/// Options every estimate shares: randomness, parallelism, interval level and
+/// output format.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Seed of the run (0 ... 2^64-1). The same spec and seed give the same numbers for any --threads.")
+    var seed: String = "1"
+
+    @Option(help: "Worker threads (default: all cores). Never changes the result, only the speed.")
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Random generator: philox (SIMD Philox4x32-10) or gsl:NAME, e.g. gsl:mt19937.",
+                               valueName: "philox|gsl:NAME"))
+    var rng: String = "philox"
+
+    @Option(help: "Confidence level of the interval, strictly between 0 and 1.")
+    var confidence: Double = 0.95
+
+    @Option(name: .customLong("block-size"),
+            help: "Samples per block (default: chosen per channel). Part of the spec: changing it changes the streams.")
+    var blockSize: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    @Flag(help: "Print a CSV header and one row.")
+    var csv = false
+
+    @Flag(help: "No progress line on stderr.")
+    var quiet = false
+
+    func settings() throws -> RunSettings {
+        try Validate.confidence(confidence)
+        guard !(json && csv) else {
+            throw RewardBitsError.invalidInput("choose one of --json and --csv")
+        }
+        let seedValue = try Parse.count(seed, option: "--seed")
+        let threadCount = threads ?? Engine.defaultThreads
+        guard threadCount >= 1, threadCount <= 4096 else {
+            throw RewardBitsError.invalidInput("--threads must be between 1 and 4096 (got \(threadCount))")
+        }
+        var block: UInt64?
+        if let blockSize {
+            block = try Parse.count(blockSize, option: "--block-size")
+            guard block! >= 1 else { throw RewardBitsError.invalidInput("--block-size must be at least 1") }
+        }
+        return RunSettings(seed: seedValue, threads: threadCount, generator: try RandomGenerator(parsing: rng),
+                           confidence: confidence, blockSize: block,
+                           showProgress: !quiet && isatty(STDERR_FILENO) != 0)
+    }
+
+    func print(_ result: ChannelResult) {
+        for warning in result.warnings where !json {
+            FileHandle.standardError.write(Data("rewardbits: warning: \(warning)\n".utf8))
+        }
+        if json {
+            Swift.print(result.json.serialized())
+        } else if csv {
+            Swift.print(CSV.line(ChannelResult.csvHeader))
+            Swift.print(CSV.line(result.csvRow))
+        } else {
+            Swift.print(result.summary)
+        }
+    }
+}
+
+/// Output options of `exact`.
+struct ExactOutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object.")
+    var json = false
+}
+
+func parseDistribution(_ text: String, option: String) throws -> DistributionSpec {
+    try DistributionSpec(parsing: text, option: option)
+}
+
+func parseEstimator(_ text: String, allowed: [EstimatorKind]) throws -> EstimatorKind {
+    guard let kind = EstimatorKind(rawValue: text), allowed.contains(kind) else {
+        throw RewardBitsError.invalidInput(
+            "--estimator must be one of \(allowed.map(\.rawValue).joined(separator: ", ")) (got '\(text)')")
+    }
+    return kind
+}
+
+func parseCount(_ text: String?, option: String, default fallback: UInt64) throws -> UInt64 {
+    guard let text else { return fallback }
+    return try Parse.count(text, option: option)
+}
+
+func parseInt(_ text: String, option: String) throws -> Int {
+    let value = try Parse.count(text, option: option)
+    guard value <= UInt64(Int.max) else {
+        throw RewardBitsError.invalidInput("\(option) '\(text)' is too large")
+    }
+    return Int(value)
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import RewardBits
+
+// A custom entry point: every failure becomes exactly one line on stderr and
+// a sysexits(3) code, whether it comes from argument parsing or from a run.
+do {
+    var command = try RewardBitsCommand.parseAsRoot()
+    try command.run()
+    fflush(nil)
+} catch let error as RewardBitsError {
+    fflush(nil)
+    CommandLineError.report(error.description, code: error.exitCode)
+} catch {
+    let code = RewardBitsCommand.exitCode(for: error)
+    if code == .success {
+        // --help, --version and friends.
+        print(RewardBitsCommand.fullMessage(for: error))
+        fflush(nil)
+        exit(0)
+    }
+    CommandLineError.report(RewardBitsCommand.message(for: error), code: code.rawValue)
+}
