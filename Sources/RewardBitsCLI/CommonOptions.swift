@@ -52,7 +52,7 @@ struct CommonOptions: ParsableArguments {
     }
 
     func print(_ result: ChannelResult) {
-        for warning in result.warnings where !json {
+        for warning in result.allWarnings where !json {
             FileHandle.standardError.write(Data("rewardbits: warning: \(warning)\n".utf8))
         }
         if json {

@@ -23,6 +23,9 @@ public struct ChannelResult: Sendable {
     public var throughputUnits: Double
     public var settings: RunSettings
 
+    /// The channel's warnings and the generator's known quality problems.
+    public var allWarnings: [String] { warnings + settings.generator.qualityWarnings }
+
     public var rolloutsPerSecond: Double { seconds > 0 ? Double(rollouts) / seconds : 0 }
     public var unitsPerSecond: Double { seconds > 0 ? throughputUnits / seconds : 0 }
     public var unitsPerCPUSecond: Double { cpuSeconds > 0 ? throughputUnits / cpuSeconds : 0 }

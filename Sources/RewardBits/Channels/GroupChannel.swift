@@ -129,17 +129,16 @@ public struct GroupChannel: Sendable {
         let level = settings.confidence
         let estimate: Estimate
         if prior.isUniform {
-            let values = uniformPriorClassValues(pointwise: estimator == .pointwise)
-            let (mean, variance) = statistics.classes.moments(values: values)
-            estimate = try Estimate.studentT(mean: mean, variance: variance, samples: outcome.samples, level: level)
+            let pointwise = estimator == .pointwise
+            estimate = try Estimate.classMean(statistics.classes, values: uniformPriorClassValues(pointwise: pointwise),
+                                              possible: possibleClasses(pointwise: pointwise), level: level)
         } else {
             estimate = try Estimate.studentT(mean: statistics.moments.mean, variance: statistics.moments.variance,
                                              samples: statistics.moments.count, level: level)
         }
         let distinctCounts = statistics.distinctCounts(groupSize: k, pointwise: prior.isUniform && estimator == .pointwise)
-        let logValues = (0...k).map { log2(Double($0 + 1)) }
-        let (logMean, logVariance) = distinctCounts.moments(values: logValues)
-        let logEstimate = try Estimate.studentT(mean: logMean, variance: logVariance, samples: outcome.samples, level: level)
+        let logEstimate = try Estimate.classMean(distinctCounts, values: (0...k).map { log2(Double($0 + 1)) },
+                                                 possible: possibleClasses(pointwise: false), level: level)
 
         var bounds = self.bounds
         bounds.insert(("mean_log2_M_plus_1", logEstimate.value), at: 1)
@@ -151,6 +150,20 @@ public struct GroupChannel: Sendable {
             boundEstimates: [("mean_log2_M_plus_1", logEstimate)], boundExacts: boundExacts,
             rollouts: outcome.rollouts, warnings: [], seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
             throughputUnit: "rollouts", throughputUnits: Double(outcome.rollouts), settings: settings)
+    }
+
+    /// Which classes can occur: 1 <= M <= min(K, V); a hit needs M >= 1 and a
+    /// miss needs M < V.
+    func possibleClasses(pointwise: Bool) -> [Bool] {
+        let largest = Int(min(UInt64(groupSize), vocabularySize))
+        if !pointwise { return (0...groupSize).map { $0 >= 1 && $0 <= largest } }
+        var possible: [Bool] = []
+        for m in 0...groupSize {
+            let reachable = m >= 1 && m <= largest
+            possible.append(reachable && UInt64(m) < vocabularySize)
+            possible.append(reachable)
+        }
+        return possible
     }
 
     /// Values per class under a uniform prior. rb: class M -> f(M).

@@ -198,8 +198,8 @@ public struct SingleChannel: Sendable {
             return try Estimate.affineBinomial(offset: values[0], slope: values[1] - values[0],
                                                successes: counts.counts[1], trials: n, samples: n, level: level)
         }
-        let (mean, variance) = counts.moments(values: values)
-        return try Estimate.studentT(mean: mean, variance: variance, samples: n, level: level)
+        // Classes: (miss, kept), (hit, kept), (miss, flipped), (hit, flipped).
+        return try Estimate.classMean(counts, values: values, possible: [true, true, noise > 0, noise > 0], level: level)
     }
 }
 

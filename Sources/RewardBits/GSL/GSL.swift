@@ -48,18 +48,21 @@ public enum GSL {
         return value
     }
 
-    /// The quantile of Beta(a, b): x such that P(X <= x) = `probability`.
-    /// Used by the Clopper-Pearson interval.
-    public static func betaQuantile(_ probability: Double, a: Double, b: Double) throws -> Double {
+    /// The regularised incomplete beta function I_x(a, b) = P(X <= x) for
+    /// X ~ Beta(a, b), or nil where GSL cannot evaluate it (it fails when both
+    /// a and b are in the millions).
+    public static func betaCDF(_ x: Double, a: Double, b: Double) -> Double? {
         prepare()
-        guard probability > 0, probability < 1, a > 0, b > 0 else {
-            throw RewardBitsError.numerical("beta quantile needs 0 < p < 1 and a, b > 0 (got p = \(probability), a = \(a), b = \(b))")
-        }
-        let value = gsl_cdf_beta_Pinv(probability, a, b)
-        guard value.isFinite, value >= 0, value <= 1 else {
-            throw RewardBitsError.numerical("GSL gsl_cdf_beta_Pinv(\(probability), \(a), \(b)) failed")
-        }
-        return value
+        let value = gsl_cdf_beta_P(x, a, b)
+        return value.isFinite ? value : nil
+    }
+
+    /// 1 - I_x(a, b) = P(X > x) for X ~ Beta(a, b), computed without
+    /// cancellation; nil where GSL cannot evaluate it.
+    public static func betaUpperCDF(_ x: Double, a: Double, b: Double) -> Double? {
+        prepare()
+        let value = gsl_cdf_beta_Q(x, a, b)
+        return value.isFinite ? value : nil
     }
 
     /// ln C(n, k), the log of the binomial coefficient, for 0 <= k <= n.

@@ -6,8 +6,14 @@ import CGSL
 /// c = ceil(log2 V), the columns beyond V having probability zero. A draw
 /// takes one 64-bit word: the top c bits pick the column exactly (no
 /// rejection), the remaining 64 - c bits are the coin compared with the
-/// column's cut-off, quantised to 2^-(64-c) (at most 2^-40 for the largest
-/// table, far below any Monte-Carlo resolution).
+/// column's cut-off, quantised to 2^-(64-c).
+///
+/// GSL stores column k's cut-off f as (f + k) / K, so only the absolute
+/// precision k 2^-53 <= V 2^-53 of f survives (recovering f = F K - k is then
+/// exact). A symbol's probability is therefore represented to about
+/// V 2^-53 / V = 2^-53 absolute per column: relative errors stay below 1e-6
+/// unless a probability is below ~1e-10 / V. `maximumRelativeError` reports
+/// what a given table achieved.
 public struct AliasTable: @unchecked Sendable {
     public let vocabularySize: Int
     @usableFromInline let columnBits: Int
@@ -33,7 +39,8 @@ public struct AliasTable: @unchecked Sendable {
         var thresholds = [UInt64](repeating: 0, count: columns)
         var aliases = [UInt32](repeating: 0, count: columns)
         for column in 0..<columns {
-            let cutoff = min(max(cgsl_discrete_cutoff(table, column), 0), 1)
+            let stored = cgsl_discrete_cutoff(table, column)
+            let cutoff = min(max(stored * Double(columns) - Double(column), 0), 1)
             // cutoff * 2^coinBits <= 2^63 fits in UInt64 exactly.
             thresholds[column] = UInt64((cutoff * scale).rounded(.down))
             var alias = cgsl_discrete_alias(table, column)
@@ -48,6 +55,27 @@ public struct AliasTable: @unchecked Sendable {
         self.columnBits = bits
         self.thresholds = thresholds
         self.aliases = aliases
+    }
+
+    /// The probability of each symbol implied by the quantised table.
+    public var impliedProbabilities: [Double] {
+        let coinScale = Double(sign: .plus, exponent: 64 - columnBits, significand: 1)
+        let columns = thresholds.count
+        var p = [Double](repeating: 0, count: vocabularySize)
+        for column in 0..<columns {
+            let keep = Double(thresholds[column]) / coinScale
+            if column < vocabularySize { p[column] += keep / Double(columns) }
+            p[Int(aliases[column])] += (1 - keep) / Double(columns)
+        }
+        return p
+    }
+
+    /// The largest |implied - requested| / requested over symbols with
+    /// requested probability > 0.
+    public func maximumRelativeError(against probabilities: [Double]) -> Double {
+        zip(impliedProbabilities, probabilities).reduce(0) { worst, pair in
+            pair.1 > 0 ? max(worst, abs(pair.0 - pair.1) / pair.1) : (pair.0 > 0 ? .infinity : worst)
+        }
     }
 
     @inlinable @inline(__always)

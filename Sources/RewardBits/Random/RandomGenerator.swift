@@ -34,6 +34,12 @@ public enum RandomGenerator: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Known quality problems of the chosen generator, for the result's warnings.
+    public var qualityWarnings: [String] {
+        guard case .gsl(let type) = self, let warning = GSLGeneratorType.knownBiased[type.name] else { return [] }
+        return [warning]
+    }
+
     /// The largest number of blocks one run may use with this generator
     /// without two blocks sharing a stream.
     public var maximumBlocks: UInt64 {

@@ -33,7 +33,7 @@ extension ChannelResult {
             })))
         }
         members += [
-            ("warnings", .array(warnings.map { .string($0) })),
+            ("warnings", .array(allWarnings.map { .string($0) })),
             ("rng", .string(settings.generator.description)),
             ("seed", .unsigned(settings.seed)),
             ("threads", .integer(Int64(settings.threads))),
@@ -96,7 +96,7 @@ extension ChannelResult {
         lines.append(String(format: "  work      %llu samples, %llu rollouts in %.3f s (%@ %@/s; %d threads, %@, seed %llu)",
                             estimate.samples, rollouts, seconds, Format.compact(unitsPerSecond), throughputUnit,
                             settings.threads, settings.generator.description, settings.seed))
-        for warning in warnings { lines.append("  warning   \(warning)") }
+        for warning in allWarnings { lines.append("  warning   \(warning)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -5,8 +5,16 @@ public enum IntervalMethod: String, Sendable, Codable {
     /// mean +- t_{n-1} s / sqrt(n), quantile from GSL.
     case studentT = "student-t"
     /// Wilson's score interval on a binomial proportion, mapped affinely onto
-    /// the estimator (used when the estimator is affine in a binomial count).
+    /// the estimator.
     case wilson
+    /// The Clopper-Pearson (exact binomial) interval, mapped affinely onto
+    /// the estimator: used when the estimator is affine in a binomial count,
+    /// so that rare successes keep their coverage.
+    case clopperPearson = "clopper-pearson"
+    /// Every sample fell in one class although others are possible: the
+    /// interval reaches toward the other classes' values by the
+    /// Clopper-Pearson upper bound on the unseen classes' total frequency.
+    case unseenClasses = "unseen-classes"
     /// The delta method for a ratio of means (sft filtered).
     case deltaMethod = "delta-method"
     /// Every sample had the same value and the model says it cannot vary:
@@ -65,12 +73,62 @@ public struct Estimate: Sendable, Equatable {
                         level: level, method: .studentT, samples: samples)
     }
 
+    /// Bounds on a binomial proportion from k successes in n trials.
+    public enum BinomialInterval: Sendable {
+        case wilson, clopperPearson
+    }
+
+    /// The Clopper-Pearson interval for p from k successes in n trials: the
+    /// lower bound solves P(X >= k; p) = I_p(k, n - k + 1) = alpha/2 and the
+    /// upper bound P(X <= k; p) = 1 - I_p(k + 1, n - k) = alpha/2, each by
+    /// bisection on log p over GSL's incomplete beta function (GSL's own
+    /// inverse fails for large n). Its coverage is at least the level for every
+    /// p, which matters when successes are rare. Nil where GSL cannot evaluate
+    /// the tails (k and n - k both in the millions: the normal limit applies).
+    public static func clopperPearson(successes k: UInt64, trials n: UInt64, level: Double) -> (Double, Double)? {
+        let tail = (1 - level) / 2
+        let kd = Double(k), nd = Double(n)
+        /// The p in (0, 1) where `f` (monotone in p) crosses `tail`.
+        func solve(increasing: Bool, _ f: (Double) -> Double?) -> Double? {
+            var lo = -745.0, hi = 0.0  // log p
+            for _ in 0..<200 {
+                let mid = (lo + hi) / 2
+                guard let value = f(exp(mid)) else { return nil }
+                if (value < tail) == increasing { lo = mid } else { hi = mid }
+                if hi - lo < 1e-14 { break }
+            }
+            return exp((lo + hi) / 2)
+        }
+        var low = 0.0, high = 1.0
+        if k > 0 {
+            guard let root = solve(increasing: true, { GSL.betaCDF($0, a: kd, b: nd - kd + 1) }) else { return nil }
+            low = root
+        }
+        if k < n {
+            guard let root = solve(increasing: false, { GSL.betaUpperCDF($0, a: kd + 1, b: nd - kd) }) else { return nil }
+            high = root
+        }
+        return (low, high)
+    }
+
+    /// Wilson's score interval for p from k successes in n trials.
+    public static func wilson(successes k: UInt64, trials n: UInt64, level: Double) throws -> (Double, Double) {
+        let nd = Double(n)
+        let pHat = Double(k) / nd
+        let z = try GSL.normalQuantile((1 + level) / 2)
+        let z2 = z * z
+        let denominator = 1 + z2 / nd
+        let center = (pHat + z2 / (2 * nd)) / denominator
+        let spread = z / denominator * (pHat * (1 - pHat) / nd + z2 / (4 * nd * nd)).squareRoot()
+        return (k == 0 ? 0 : max(0, center - spread), k == n ? 1 : min(1, center + spread))
+    }
+
     /// The interval for an estimator that equals offset + slope * (k / n),
-    /// k ~ Binomial(n, p): Wilson's score interval for p, mapped affinely.
-    /// It keeps its width when k = 0, which is what rare successes need.
+    /// k ~ Binomial(n, p): an interval for p mapped affinely. It keeps its
+    /// width when k = 0, which is what rare successes need.
     public static func affineBinomial(
         offset: Double, slope: Double, successes k: UInt64, trials n: UInt64,
-        samples: UInt64, level: Double
+        samples: UInt64, level: Double, interval: BinomialInterval = .clopperPearson
     ) throws -> Estimate {
         precondition(n > 0 && k <= n)
         let nd = Double(n)
@@ -80,17 +138,48 @@ public struct Estimate: Sendable, Equatable {
             return Estimate(value: value, standardError: 0, low: value, high: value,
                             level: level, method: .zeroVariance, samples: samples)
         }
-        let z = try GSL.normalQuantile((1 + level) / 2)
-        let z2 = z * z
-        let denominator = 1 + z2 / nd
-        let center = (pHat + z2 / (2 * nd)) / denominator
-        let spread = z / denominator * (pHat * (1 - pHat) / nd + z2 / (4 * nd * nd)).squareRoot()
-        let pLow = max(0, center - spread)
-        let pHigh = min(1, center + spread)
+        var method = IntervalMethod.wilson
+        var bounds = try wilson(successes: k, trials: n, level: level)
+        if interval == .clopperPearson, let exact = clopperPearson(successes: k, trials: n, level: level) {
+            bounds = exact
+            method = .clopperPearson
+        }
+        let (pLow, pHigh) = bounds
         let a = offset + slope * pLow
         let b = offset + slope * pHigh
         let se = abs(slope) * (pHat * (1 - pHat) / nd).squareRoot()
         return Estimate(value: value, standardError: se, low: min(a, b), high: max(a, b),
-                        level: level, method: .wilson, samples: samples)
+                        level: level, method: method, samples: samples)
+    }
+
+    /// The estimate of a mean from exact counts per value class.
+    ///
+    /// Student-t over the class moments, except when every sample fell in a
+    /// single class although classes with other values are possible
+    /// (`possible`): then the sample variance is zero only because the rare
+    /// classes have not happened yet, and the interval instead reaches toward
+    /// the smallest and largest possible values by the Clopper-Pearson upper
+    /// bound on their total frequency.
+    public static func classMean(_ counts: ClassCounts, values: [Double], possible: [Bool], level: Double) throws -> Estimate {
+        let n = counts.total
+        let (mean, variance) = counts.moments(values: values)
+        let observed = counts.counts.indices.filter { counts.counts[$0] > 0 }
+        let observedValues = Set(observed.map { values[$0] })
+        if observedValues.count == 1 {
+            let value = values[observed[0]]
+            let others = values.indices.filter { possible[$0] && values[$0] != value }.map { values[$0] }
+            if others.isEmpty {
+                return Estimate(value: mean, standardError: 0, low: mean, high: mean,
+                                level: level, method: .zeroVariance, samples: n)
+            }
+            // Clopper-Pearson at k = 0 in closed form: 1 - (alpha/2)^(1/n).
+            let unseen = -expm1(log((1 - level) / 2) / Double(n))
+            // The estimate is the class value itself (no rounding from sums).
+            let low = value + unseen * min(0, others.min()! - value)
+            let high = value + unseen * max(0, others.max()! - value)
+            return Estimate(value: value, standardError: 0, low: low, high: high,
+                            level: level, method: .unseenClasses, samples: n)
+        }
+        return try studentT(mean: mean, variance: variance, samples: n, level: level)
     }
 }

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import RewardBits
+
+@Suite("command line")
+struct CLITests {
+    @Test("JSON output has the contract's fields")
+    func jsonContract() throws {
+        let r = try CLI.run(["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "1e5", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = r.json
+        for key in ["channel", "params", "estimator", "estimate", "ci", "stderr", "samples", "rollouts", "exact", "z",
+                    "bounds", "rng", "seed", "threads", "seconds", "rollouts_per_second"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        let params = try #require(json["params"] as? [String: Any])
+        for key in ["vocab", "group", "prompts", "prior", "policy", "estimator", "block_size", "stream_format"] {
+            #expect(params[key] != nil, "params missing \(key)")
+        }
+        let ci = try #require(json["ci"] as? [String: Any])
+        #expect(Set(ci.keys).isSuperset(of: ["level", "low", "high", "halfwidth"]))
+        let bounds = try #require(json["bounds"] as? [String: Any])
+        #expect(bounds["log2_K_plus_1"] != nil && bounds["mean_log2_M_plus_1"] != nil)
+        #expect(json["rollouts"] as? Int == 3_200_000)
+    }
+
+    @Test("JSON numbers are bitwise identical for --threads 1, 2 and 3", arguments: [
+        ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "2e5"],
+        ["estimate", "single", "--vocab", "4096", "--rollouts", "3e6", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
+        ["estimate", "token", "--length", "100", "--episodes", "1e5", "--target-bias", "0.3", "--noise", "0.1"],
+        ["estimate", "sft", "--vocab", "64", "--positives", "1e5", "--prior", "zipf:1", "--policy", "zipf:0.5"],
+        ["estimate", "single", "--vocab", "1024", "--rollouts", "1e6", "--rng", "gsl:mt19937", "--block-size", "10000"],
+    ])
+    func threadDeterminism(arguments: [String]) throws {
+        var outputs: [String] = []
+        for threads in ["1", "2", "3"] {
+            let r = try CLI.run(arguments + ["--json", "--seed", "77", "--threads", threads])
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(numbersWithoutTiming(r.stdout))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0] == outputs[2])
+        #expect(outputs[0].count > 100)
+    }
+
+    @Test("exact prints the exact value and bounds")
+    func exact() throws {
+        let r = try CLI.run(["exact", "group", "--vocab", "1024", "--group", "32", "--json"])
+        #expect(r.status == 0)
+        let value = try #require(rawNumber("exact", in: r.stdout))
+        let direct = try #require(GroupExact.uniform(vocabularySize: 1024, groupSize: 32)?.information)
+        #expect(value == direct)
+        let null = try CLI.run(["exact", "group", "--vocab", "65536", "--group", "32", "--prior", "zipf:1.1", "--json"])
+        #expect(null.status == 0)
+        #expect(null.json["exact"] is NSNull)
+    }
+
+    @Test("CSV output has a header and one row with the estimate columns")
+    func csv() throws {
+        let r = try CLI.run(["estimate", "token", "--length", "8", "--episodes", "1000", "--csv"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let header = lines[0].split(separator: ",").map(String.init)
+        for column in ["estimate", "stderr", "ci_low", "ci_high", "exact"] { #expect(header.contains(column)) }
+    }
+
+    @Test("sizes accept 1e7, 10_000_000 and 2^20")
+    func sizes() throws {
+        for size in ["1e5", "100_000", "2^17"] {
+            let r = try CLI.run(["estimate", "single", "--vocab", "2^10", "--rollouts", size, "--json"])
+            #expect(r.status == 0, "\(size): \(r.stderr)")
+        }
+    }
+
+    /// Bad input: one clear line on stderr, exit code 64 (EX_USAGE), no
+    /// crash and nothing on stdout.
+    @Test("bad input gets one line on stderr and exit code 64", arguments: [
+        ["estimate", "single", "--vocab", "1", "--rollouts", "100"],
+        ["estimate", "single", "--vocab", "0", "--rollouts", "100"],
+        ["estimate", "single", "--vocab", "2^33", "--rollouts", "100"],
+        ["estimate", "single", "--vocab", "-4", "--rollouts", "100"],
+        ["estimate", "single", "--vocab", "abc", "--rollouts", "100"],
+        ["estimate", "single", "--vocab", "", "--rollouts", "100"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "0"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "1e30"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--noise", "0.6"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--noise", "-0.1"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--noise", "nan"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--noise", "inf"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--estimator", "plugin2"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--prior", "zipf:"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--prior", "zipf:-2"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--prior", "gauss"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--prior", "file:/nonexistent/weights"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--rng", "gsl:nope"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--rng", "mersenne"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--confidence", "1"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--confidence", "nan"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--threads", "0"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--threads", "-3"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--seed", "-1"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--json", "--csv"],
+        ["estimate", "single", "--vocab", "2^30", "--rollouts", "100", "--prior", "zipf:1"],
+        ["estimate", "single", "--vocab", "16"],
+        ["estimate", "group", "--vocab", "16", "--group", "0", "--prompts", "100"],
+        ["estimate", "group", "--vocab", "16", "--group", "-1", "--prompts", "100"],
+        ["estimate", "group", "--vocab", "16", "--group", "4", "--prompts", "0"],
+        ["estimate", "token", "--length", "0", "--episodes", "100"],
+        ["estimate", "token", "--length", "100000", "--episodes", "100"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--target-bias", "1.5"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--target-bias", "-0.5"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--noise", "0.51"],
+        ["estimate", "sft", "--vocab", "100", "--positives", "10", "--mode", "expert", "--alpha", "0.015"],
+        ["estimate", "sft", "--vocab", "100", "--positives", "10", "--mode", "expert", "--alpha", "0"],
+        ["estimate", "sft", "--vocab", "100", "--positives", "10", "--mode", "expert", "--alpha", "2"],
+        ["estimate", "sft", "--vocab", "100", "--positives", "10", "--mode", "psychic"],
+        ["estimate", "sft", "--vocab", "100", "--positives", "10", "--alpha", "0.5"],
+        ["estimate", "teleport", "--vocab", "100"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--bogus"],
+    ])
+    func badInput(arguments: [String]) throws {
+        let r = try CLI.run(arguments)
+        #expect(!r.signaled, "crashed: \(r.stderr)")
+        #expect(r.status == 64, "exit \(r.status): \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.hasPrefix("rewardbits: error: "))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test("bad weights files: wrong length, all zero, non-numeric")
+    func badWeightFiles() throws {
+        let directory = FileManager.default.temporaryDirectory
+        for (name, content) in [("short", "1\n2\n"), ("zeros", "0\n0\n0\n0\n"), ("text", "1\nx\n3\n4\n"), ("negative", "1\n-2\n3\n4\n")] {
+            let url = directory.appendingPathComponent("rb-cli-\(name)-\(getpid()).txt")
+            try content.write(to: url, atomically: true, encoding: .utf8)
+            let r = try CLI.run(["estimate", "single", "--vocab", "4", "--rollouts", "100", "--prior", "file:\(url.path)"])
+            #expect(r.status == 64, "\(name): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1)
+        }
+        let unreadable = directory.appendingPathComponent("rb-cli-dir-\(getpid())")
+        try? FileManager.default.createDirectory(at: unreadable, withIntermediateDirectories: true)
+        let r = try CLI.run(["estimate", "single", "--vocab", "4", "--rollouts", "100", "--prior", "file:\(unreadable.path)"])
+        #expect(r.status == 64)
+    }
+
+    @Test("--help teaches and exits 0")
+    func help() throws {
+        let r = try CLI.run(["estimate", "group", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--prompts"))
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+import RewardBits
+
+/// Monte-Carlo estimates against exact values: each must lie within 5
+/// standard errors (fixed seeds; a correct estimator fails with probability
+/// below 1e-6 per check).
+@Suite("channels: estimates against exact values")
+struct ChannelTests {
+    @Test("single", arguments: [
+        ("uniform", "uniform", "pointwise", 0.0),
+        ("uniform", "uniform", "rb", 0.0),
+        ("zipf:1.1", "zipf:1.1", "pointwise", 0.0),
+        ("zipf:1.1", "zipf:1.1", "rb", 0.0),
+        ("uniform", "zipf:1.1", "pointwise", 0.0),
+        ("zipf:0.7", "uniform", "pointwise", 0.0),
+        ("zipf:1.1", "zipf:1.1", "pointwise", 0.1),
+        ("uniform", "uniform", "pointwise", 0.1),
+        ("zipf:1.1", "uniform", "rb", 0.25),
+    ])
+    func single(prior: String, policy: String, estimator: String, noise: Double) throws {
+        let channel = try SingleChannel(
+            vocabularySize: 1024, prior: try DistributionSpec(parsing: prior, option: "--prior"),
+            policy: try DistributionSpec(parsing: policy, option: "--policy"), noise: noise,
+            estimator: EstimatorKind(rawValue: estimator)!, rollouts: 4_000_000)
+        let result = try channel.run(settings: testSettings())
+        expectNear(result.estimate, result.exact!, "\(prior)/\(policy)/\(estimator)/eps=\(noise)")
+        #expect(result.rollouts == 4_000_000)
+    }
+
+    @Test("single: a rare-success case keeps a non-zero-width interval that covers the exact value")
+    func rareSuccess() throws {
+        let channel = try SingleChannel(vocabularySize: 1 << 20, rollouts: 100_000)
+        for seed: UInt64 in 1...5 {
+            let result = try channel.run(settings: testSettings(seed: seed))
+            #expect(result.estimate.high > result.estimate.low, "seed \(seed): zero-width interval")
+            #expect(result.estimate.contains(result.exact!), "seed \(seed): [\(result.estimate.low), \(result.estimate.high)] misses \(result.exact!)")
+            #expect(result.estimate.method == .clopperPearson)
+        }
+    }
+
+    @Test("group", arguments: [
+        (UInt64(1024), 32, "uniform", "uniform", "rb"),
+        (1024, 32, "uniform", "uniform", "pointwise"),
+        (1 << 20, 64, "uniform", "uniform", "rb"),
+        (1 << 20, 64, "uniform", "uniform", "pointwise"),
+        (12, 5, "zipf:1.1", "zipf:1.1", "rb"),
+        (12, 5, "zipf:1.1", "zipf:1.1", "pointwise"),
+        (10, 4, "uniform", "zipf:0.8", "rb"),
+        (10, 4, "zipf:1.5", "uniform", "pointwise"),
+        (16, 1, "zipf:1.1", "zipf:2", "rb"),
+        (3, 40, "uniform", "uniform", "rb"),
+    ])
+    func group(v: UInt64, k: Int, prior: String, policy: String, estimator: String) throws {
+        let channel = try GroupChannel(
+            vocabularySize: v, groupSize: k, prompts: 400_000,
+            prior: try DistributionSpec(parsing: prior, option: "--prior"),
+            policy: try DistributionSpec(parsing: policy, option: "--policy"),
+            estimator: EstimatorKind(rawValue: estimator)!)
+        let result = try channel.run(settings: testSettings())
+        let exact = try #require(channel.exactValues())
+        expectNear(result.estimate, exact.information, "V=\(v) K=\(k) \(prior)/\(policy)/\(estimator)")
+        let bound = try #require(result.boundEstimates.first { $0.0 == "mean_log2_M_plus_1" }?.1)
+        expectNear(bound, exact.meanLog2DistinctPlus1, "E[log2(M+1)]")
+        #expect(result.rollouts == 400_000 * UInt64(k))
+        #expect(result.estimate.value <= log2(Double(k) + 1) + 5 * result.estimate.standardError)
+    }
+
+    @Test("group under Zipf at large V has no exact value but respects its bounds")
+    func groupLargeZipf() throws {
+        let channel = try GroupChannel(vocabularySize: 65536, groupSize: 32, prompts: 100_000,
+                                       prior: .zipf(1.1), policy: .zipf(1.1))
+        let result = try channel.run(settings: testSettings())
+        #expect(result.exact == nil)
+        #expect(result.estimate.z(against: result.exact) == nil)
+        let bound = try #require(result.boundEstimates.first?.1)
+        #expect(result.estimate.value < bound.value)
+        #expect(result.estimate.value > 0)
+    }
+
+    @Test("token", arguments: [
+        (256, 0.5, 0.0), (256, 0.5, 0.1), (100, 0.3, 0.05), (64, 0.3, 0.0), (1, 0.5, 0.25), (130, 0.9, 0.2), (70, 0.0, 0.1),
+    ])
+    func token(length: Int, p: Double, eps: Double) throws {
+        let channel = try TokenChannel(length: length, episodes: 200_000, targetBias: p, noise: eps)
+        let result = try channel.run(settings: testSettings())
+        expectNear(result.estimate, channel.exactValue(), "T=\(length) p=\(p) eps=\(eps)")
+        if p == 0.5 && eps == 0 {
+            #expect(result.estimate.value == Double(length))
+            #expect(result.estimate.method == .zeroVariance)
+        }
+    }
+
+    @Test("sft expert", arguments: [("uniform", 1.0 / 8), ("zipf:1.1", 0.1), ("zipf:2", 0.5), ("zipf:1.1", 0.01)])
+    func sftExpert(prior: String, alpha: Double) throws {
+        let channel = try SFTChannel(vocabularySize: 1000, positives: 500_000, mode: .expert, alpha: alpha,
+                                     prior: try DistributionSpec(parsing: prior, option: "--prior"))
+        let result = try channel.run(settings: testSettings())
+        expectNear(result.estimate, channel.exactValue(), "\(prior) alpha=\(alpha)")
+        #expect(result.rollouts == 0)
+    }
+
+    @Test("sft filtered", arguments: [
+        ("uniform", "uniform"), ("zipf:1.1", "zipf:1.1"), ("uniform", "zipf:0.5"), ("zipf:1", "uniform"),
+    ])
+    func sftFiltered(prior: String, policy: String) throws {
+        let channel = try SFTChannel(vocabularySize: 64, positives: 200_000, mode: .filtered,
+                                     prior: try DistributionSpec(parsing: prior, option: "--prior"),
+                                     policy: try DistributionSpec(parsing: policy, option: "--policy"))
+        let result = try channel.run(settings: testSettings())
+        expectNear(result.estimate, channel.exactValue(), "\(prior)/\(policy)")
+        // Rollouts are counted one by one: their mean is E[L] within 5 se.
+        let meanL = Double(result.rollouts) / 200_000
+        #expect(abs(meanL - channel.expectedRolloutsPerPositive()) < 0.05 * channel.expectedRolloutsPerPositive())
+    }
+
+    @Test("sft filtered warns about heavy tails under a peaked policy and a flat prior")
+    func heavyTail() throws {
+        let channel = try SFTChannel(vocabularySize: 256, positives: 200, mode: .filtered, prior: .uniform, policy: .zipf(2))
+        let result = try channel.run(settings: testSettings())
+        #expect(!result.warnings.isEmpty)
+    }
+
+    @Test("sft filtered refuses a policy that cannot reach the prior's support")
+    func unreachable() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rb-policy-\(getpid()).txt")
+        try "1\n1\n0\n1\n".write(to: url, atomically: true, encoding: .utf8)
+        #expect(throws: RewardBitsError.self) {
+            try SFTChannel(vocabularySize: 4, positives: 10, mode: .filtered, policy: .file(url.path))
+        }
+    }
+
+    @Test("philox and gsl:mt19937 agree within the intervals")
+    func generatorsAgree() throws {
+        let mt = try RandomGenerator(parsing: "gsl:mt19937")
+        let specs: [(String, () throws -> ChannelResult, () throws -> ChannelResult)] = [
+            ("group", {
+                try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: 200_000).run(settings: testSettings())
+            }, {
+                try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: 200_000).run(settings: testSettings(generator: mt))
+            }),
+            ("single zipf", {
+                try SingleChannel(vocabularySize: 1024, prior: .zipf(1.1), policy: .zipf(1.1), rollouts: 2_000_000).run(settings: testSettings())
+            }, {
+                try SingleChannel(vocabularySize: 1024, prior: .zipf(1.1), policy: .zipf(1.1), rollouts: 2_000_000)
+                    .run(settings: testSettings(generator: mt))
+            }),
+            ("token", {
+                try TokenChannel(length: 100, episodes: 100_000, targetBias: 0.3, noise: 0.1).run(settings: testSettings())
+            }, {
+                try TokenChannel(length: 100, episodes: 100_000, targetBias: 0.3, noise: 0.1).run(settings: testSettings(generator: mt))
+            }),
+        ]
+        for (name, a, b) in specs {
+            let x = try a().estimate, y = try b().estimate
+            let se = (x.standardError * x.standardError + y.standardError * y.standardError).squareRoot()
+            #expect(abs(x.value - y.value) <= 5 * se, "\(name): philox \(x.value) vs mt19937 \(y.value), se \(se)")
+            #expect(x.value != y.value, "\(name): the generators gave identical numbers")
+        }
+    }
+
+    @Test("the same spec and seed give the same numbers for 1, 2 and 3 threads (in process)")
+    func determinism() throws {
+        func run(_ threads: Int) throws -> [String] {
+            let settings = testSettings(threads: threads, blockSize: 5000)
+            return [
+                try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: 123_457).run(settings: settings),
+                try GroupChannel(vocabularySize: 100, groupSize: 8, prompts: 54_321, prior: .zipf(1.1), policy: .zipf(0.9))
+                    .run(settings: settings),
+                try SingleChannel(vocabularySize: 1000, prior: .zipf(1.1), rollouts: 777_777).run(settings: settings),
+                try TokenChannel(length: 77, episodes: 33_333, targetBias: 0.3, noise: 0.1).run(settings: settings),
+                try SFTChannel(vocabularySize: 50, positives: 44_444, prior: .zipf(1), policy: .zipf(0.5)).run(settings: settings),
+            ].map { result in
+                var json = result.json
+                if case .object(let members) = json {
+                    json = .object(members.filter { !ChannelResult.timingFields.contains($0.0) })
+                }
+                return json.serialized()
+            }
+        }
+        let one = try run(1)
+        #expect(try run(2) == one)
+        #expect(try run(3) == one)
+    }
+
+    @Test("short last blocks: block size changes the streams but not the statistics")
+    func blockSizes() throws {
+        let channel = try TokenChannel(length: 50, episodes: 100_001, targetBias: 0.3, noise: 0.1)
+        let a = try channel.run(settings: testSettings(blockSize: 1000))
+        let b = try channel.run(settings: testSettings(blockSize: 65536))
+        expectNear(a.estimate, channel.exactValue())
+        expectNear(b.estimate, channel.exactValue())
+        #expect(a.estimate.samples == 100_001 && b.estimate.samples == 100_001)
+    }
+}

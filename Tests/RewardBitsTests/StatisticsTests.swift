@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import RewardBits
+
+@Suite("statistics layer")
+struct StatisticsTests {
+    @Test("GSL quantiles")
+    func quantiles() throws {
+        #expect(try GSL.studentTQuantile(0.975, degreesOfFreedom: 10) == 2.2281388519862735)
+        #expect(abs(try GSL.normalQuantile(0.975) - 1.959963984540054) < 1e-14)
+        #expect(abs(try GSL.studentTQuantile(0.975, degreesOfFreedom: 1e9) - 1.959963984540054) < 1e-8)
+        #expect(throws: RewardBitsError.self) { try GSL.studentTQuantile(1.5, degreesOfFreedom: 3) }
+        #expect(abs(try GSL.logChoose(10, 3) - log(120)) < 1e-12)
+    }
+
+    @Test("class counts give the exact mean and variance")
+    func classCounts() {
+        var a = ClassCounts(classes: 3)
+        a.counts = [5, 0, 7]
+        var b = ClassCounts(classes: 3)
+        b.counts = [1, 2, 0]
+        a.merge(b)
+        let values = [1.0, 2.5, -3.0]
+        var samples: [Double] = []
+        for (c, n) in a.counts.enumerated() { samples += [Double](repeating: values[c], count: Int(n)) }
+        let mean = samples.reduce(0, +) / Double(samples.count)
+        let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(samples.count - 1)
+        let (m, v) = a.moments(values: values)
+        #expect(abs(m - mean) < 1e-14)
+        #expect(abs(v - variance) < 1e-13)
+    }
+
+    @Test("count moments: covariances from exact integer sums")
+    func countMoments() {
+        var moments = CountMoments(dimensions: 3)
+        var rows: [[UInt64]] = []
+        var state: UInt64 = 7
+        for _ in 0..<1000 {
+            var row: [UInt64] = []
+            for _ in 0..<3 {
+                state = SplitMix64.mix(state)
+                row.append(state % 300)
+            }
+            rows.append(row)
+            row.withUnsafeBufferPointer { moments.add($0.baseAddress!) }
+        }
+        func mean(_ c: Int) -> Double { rows.map { Double($0[c]) }.reduce(0, +) / 1000 }
+        for c in 0..<3 {
+            for d in 0..<3 {
+                let direct = rows.map { (Double($0[c]) - mean(c)) * (Double($0[d]) - mean(d)) }.reduce(0, +) / 999
+                #expect(abs(moments.covariance(c, d) - direct) < 1e-9 * max(1, abs(direct)))
+            }
+        }
+        let (m, v) = moments.affineMoments(offset: 2, coefficients: [1, -0.5, 0.25])
+        let values = rows.map { 2 + Double($0[0]) - 0.5 * Double($0[1]) + 0.25 * Double($0[2]) }
+        let vm = values.reduce(0, +) / 1000
+        #expect(abs(m - vm) < 1e-12)
+        #expect(abs(v - values.map { ($0 - vm) * ($0 - vm) }.reduce(0, +) / 999) < 1e-8)
+    }
+
+    @Test("count moments do not overflow with 10^13 samples of large counts")
+    func largeCounts() {
+        // Synthetic merge: 2^44 samples of constant counts (2^16, 2^15).
+        var moments = CountMoments(dimensions: 2)
+        let perBlock: UInt64 = 1 << 20
+        var block = CountMoments(dimensions: 2)
+        block.samples = perBlock
+        block.sums = [UInt128(perBlock) << 16, UInt128(perBlock) << 15]
+        block.products = [UInt128(perBlock) << 32, UInt128(perBlock) << 31, UInt128(perBlock) << 30]
+        for _ in 0..<(1 << 24) { moments.merge(block) }
+        #expect(moments.samples == 1 << 44)
+        #expect(moments.mean(0) == 65536)
+        #expect(moments.covariance(0, 0) == 0)
+        #expect(moments.covariance(0, 1) == 0)
+    }
+
+    @Test("count intervals keep their width with zero successes and map affinely")
+    func countIntervals() throws {
+        let e = try Estimate.affineBinomial(offset: 1, slope: 2, successes: 0, trials: 100_000, samples: 100_000, level: 0.95,
+                                            interval: .wilson)
+        #expect(e.value == 1)
+        #expect(e.low == 1)
+        #expect(e.high > 1 + 2 * 3.0 / 100_000)
+        let negative = try Estimate.affineBinomial(offset: 1, slope: -2, successes: 50, trials: 100, samples: 100, level: 0.95)
+        #expect(negative.low < 0 && negative.high > 0 && negative.low < negative.high)
+        // Clopper-Pearson at k = 0: the upper bound solves (1 - p)^n = alpha/2.
+        let (low, high) = try #require(Estimate.clopperPearson(successes: 0, trials: 1000, level: 0.95))
+        #expect(low == 0)
+        #expect(abs(high - (1 - pow(0.025, 1.0 / 1000))) < 1e-12)
+        // Symmetry, and agreement with the exact binomial tails.
+        let (l7, h7) = try #require(Estimate.clopperPearson(successes: 7, trials: 20, level: 0.9))
+        let (l13, h13) = try #require(Estimate.clopperPearson(successes: 13, trials: 20, level: 0.9))
+        #expect(abs(l7 - (1 - h13)) < 1e-12 && abs(h7 - (1 - l13)) < 1e-12)
+        func binomialTail(atLeast k: Int, n: Int, p: Double) -> Double {
+            var sum = 0.0
+            for j in k...n {
+                let logChoose = lgamma(Double(n + 1)) - lgamma(Double(j + 1)) - lgamma(Double(n - j + 1))
+                let logTerm: Double = logChoose + Double(j) * log(p) + Double(n - j) * log1p(-p)
+                sum += exp(logTerm)
+            }
+            return sum
+        }
+        #expect(abs(binomialTail(atLeast: 7, n: 20, p: l7) - 0.05) < 1e-10)
+        #expect(abs((1 - binomialTail(atLeast: 8, n: 20, p: h7)) - 0.05) < 1e-10)
+        // Large n and rare successes still work (GSL's own inverse fails here).
+        let rare = try #require(Estimate.clopperPearson(successes: 933, trials: 1_000_000, level: 0.95))
+        #expect(rare.0 < 933e-6 && rare.1 > 933e-6)
+        let (wl, wh) = try Estimate.wilson(successes: 0, trials: 1000, level: 0.95)
+        #expect(wl == 0 && wh > 0)
+    }
+
+    @Test("a class mean with only one class seen keeps a non-zero-width interval when others are possible")
+    func unseenClasses() throws {
+        var counts = ClassCounts(classes: 3)
+        counts.counts = [0, 1000, 0]
+        let e = try Estimate.classMean(counts, values: [0, 1, 5], possible: [true, true, true], level: 0.95)
+        #expect(e.value == 1)
+        #expect(e.low < 1 && e.high > 1)
+        let fixed = try Estimate.classMean(counts, values: [0, 1, 5], possible: [false, true, false], level: 0.95)
+        #expect(fixed.low == 1 && fixed.high == 1 && fixed.method == .zeroVariance)
+    }
+
+    @Test("compensated sums stay exact to the last bits")
+    func compensated() {
+        var sum = CompensatedSum()
+        for _ in 0..<1_000_000 { sum.add(0.1) }
+        #expect(abs(sum.value - 100_000) < 1e-9)
+        var big = CompensatedSum()
+        big.add(1e16)
+        for _ in 0..<1000 { big.add(1) }
+        big.add(-1e16)
+        #expect(big.value == 1000)
+    }
+
+    @Test("count parsing", arguments: [
+        ("1e7", UInt64(10_000_000)), ("10_000_000", 10_000_000), ("2^20", 1_048_576), ("1.5e6", 1_500_000),
+        ("1024", 1024), ("1.50e1", 15), ("2^0", 1), ("0", 0), ("1E3", 1000),
+    ])
+    func counts(text: String, expected: UInt64) throws {
+        #expect(try Parse.count(text, option: "--n") == expected)
+    }
+
+    @Test("count parsing refuses what is not an exact 64-bit count",
+          arguments: ["", "-5", "1.5", "1e-3", "abc", "2^64", "1e20", "nan", "inf", "2^", "1e", "1.2.3", "0x10"])
+    func badCounts(text: String) {
+        #expect(throws: RewardBitsError.self) { try Parse.count(text, option: "--n") }
+    }
+}

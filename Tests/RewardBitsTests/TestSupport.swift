@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import RewardBits
+
+/// Mutual information I(S; O) in bits, from the definition, over an explicit
+/// joint distribution given as (s, observation, probability) triples.
+/// Independent of every formula in the library: the enumeration checks use it.
+struct JointDistribution {
+    private var joint: [String: Double] = [:]
+    private var marginalS: [Int: Double] = [:]
+    private var marginalO: [String: Double] = [:]
+
+    mutating func add(answer s: Int, observation: [Int], probability p: Double) {
+        guard p > 0 else { return }
+        let key = observation.map(String.init).joined(separator: ",")
+        joint["\(s)|\(key)", default: 0] += p
+        marginalS[s, default: 0] += p
+        marginalO[key, default: 0] += p
+    }
+
+    var total: Double { marginalS.values.reduce(0, +) }
+
+    var mutualInformation: Double {
+        var sum = 0.0
+        for (key, p) in joint {
+            let parts = key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            let s = Int(parts[0])!
+            let o = String(parts[1])
+            sum += p * log2(p / (marginalS[s]! * marginalO[o]!))
+        }
+        return sum
+    }
+}
+
+/// Calls `body` with every tuple in {0..<base}^length.
+func forEachTuple(base: Int, length: Int, _ body: ([Int]) -> Void) {
+    var tuple = [Int](repeating: 0, count: length)
+    while true {
+        body(tuple)
+        var i = length - 1
+        while i >= 0 {
+            tuple[i] += 1
+            if tuple[i] < base { break }
+            tuple[i] = 0
+            i -= 1
+        }
+        if i < 0 { return }
+    }
+}
+
+/// Asserts that an estimate lies within `sigmas` standard errors of `exact`.
+/// A zero standard error demands agreement to rounding.
+func expectNear(_ estimate: Estimate, _ exact: Double, sigmas: Double = 5,
+                _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    if estimate.method == .unseenClasses {
+        // Every sample fell in one class: no standard error, the interval
+        // must cover instead.
+        #expect(estimate.low - 1e-12 * max(1, abs(exact)) <= exact && exact <= estimate.high + 1e-12 * max(1, abs(exact)), "\(comment) [\(estimate.low), \(estimate.high)] misses \(exact)",
+                sourceLocation: sourceLocation)
+        return
+    }
+    // Rounding of the exact value and of the estimate's sums: 1e-12 relative.
+    let tolerance = max(sigmas * estimate.standardError, 1e-12 * max(1, abs(exact)))
+    #expect(abs(estimate.value - exact) <= tolerance,
+            "\(comment) estimate \(estimate.value) vs exact \(exact): |diff| = \(abs(estimate.value - exact)), se = \(estimate.standardError)",
+            sourceLocation: sourceLocation)
+}
+
+/// Settings for in-process runs: fixed seed, two threads, no progress line.
+func testSettings(seed: UInt64 = 12345, threads: Int = 2, generator: RandomGenerator = .philox,
+                  blockSize: UInt64? = nil) -> RunSettings {
+    RunSettings(seed: seed, threads: threads, generator: generator, confidence: 0.95,
+                blockSize: blockSize, showProgress: false)
+}
+
+/// The built `rewardbits` binary next to the test bundle.
+enum CLI {
+    static var binary: URL {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        // swift-testing may run from inside the .xctest bundle directory.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("rewardbits")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/release/rewardbits")
+    }
+
+    struct Result {
+        var status: Int32
+        var signaled: Bool
+        var stdout: String
+        var stderr: String
+
+        /// The stdout parsed as one JSON object.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a large output cannot block.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      signaled: process.terminationReason == .uncaughtSignal,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// The raw JSON text of a run with the timing fields cut out, so two runs
+/// can be compared byte for byte (parsing would round the numbers).
+func numbersWithoutTiming(_ text: String) -> String {
+    var result = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    for field in ChannelResult.timingFields {
+        // Top-level scalar or flat object values.
+        let pattern = "\"\(field)\":(\\{[^{}]*\\}|[^,{}]*),?"
+        result = result.replacingOccurrences(of: pattern, with: "", options: .regularExpression)
+    }
+    return result
+}
+
+/// The raw text of a top-level numeric JSON field, read back exactly.
+func rawNumber(_ field: String, in text: String) -> Double? {
+    guard let range = text.range(of: "\"\(field)\":") else { return nil }
+    let rest = text[range.upperBound...]
+    let number = rest.prefix { !",}".contains($0) }
+    return Double(number)
+}
