@@ -50,6 +50,8 @@ struct ChannelTests {
         (10, 4, "zipf:1.5", "uniform", "pointwise"),
         (16, 1, "zipf:1.1", "zipf:2", "rb"),
         (3, 40, "uniform", "uniform", "rb"),
+        (300, 2, "zipf:1.1", "zipf:1.1", "rb"),
+        (300, 2, "zipf:1.1", "uniform", "pointwise"),
     ])
     func group(v: UInt64, k: Int, prior: String, policy: String, estimator: String) throws {
         let channel = try GroupChannel(

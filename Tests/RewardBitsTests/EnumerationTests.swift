@@ -76,6 +76,24 @@ struct EnumerationTests {
         }
     }
 
+    @Test("group: the tuple enumeration agrees with brute force and with the subset recursion")
+    func groupTuples() throws {
+        let q = [0.4, 0.3, 0.2, 0.1]
+        let pi = [0.1, 0.2, 0.3, 0.4]
+        for k in [1, 3, 4] {
+            let (information, meanLog) = Self.groupBruteForce(q: q, pi: pi, k: k)
+            let tuples = try #require(GroupExact.tuples(prior: q, policy: pi, groupSize: k))
+            #expect(abs(tuples.information - information) < 1e-12)
+            #expect(abs(tuples.meanLog2DistinctPlus1 - meanLog) < 1e-12)
+        }
+        // V = 200, K = 2 is beyond the subset recursion; K = 1 is single's rb value.
+        let wide = try GroupChannel(vocabularySize: 200, groupSize: 1, prompts: 2, prior: .zipf(1.1), policy: .zipf(0.7))
+        let single = try SingleChannel(vocabularySize: 200, prior: .zipf(1.1), policy: .zipf(0.7), rollouts: 2)
+        #expect(abs(try #require(wide.exactValue()) - single.exactValue()) < 1e-12)
+        #expect(try GroupChannel(vocabularySize: 200, groupSize: 2, prompts: 2, prior: .zipf(1.1)).exactValue() != nil)
+        #expect(try GroupChannel(vocabularySize: 200, groupSize: 5, prompts: 2, prior: .zipf(1.1)).exactValue() == nil)
+    }
+
     @Test("group: uniform prior and policy by the occupancy recursion")
     func groupUniform() throws {
         for (v, k) in [(2, 3), (4, 3), (5, 4), (3, 6)] {

@@ -47,11 +47,13 @@ public struct GroupChannel: Sendable {
         if prior.isUniform && policy.isUniform {
             return GroupExact.uniform(vocabularySize: vocabularySize, groupSize: groupSize)
         }
-        guard vocabularySize <= 24 else { return nil }
+        guard vocabularySize <= SymbolDistribution.maximumExplicitSize else { return nil }
         let v = Int(vocabularySize)
+        guard v <= 24 || pow(Double(v), Double(groupSize)) <= GroupExact.tupleLimit else { return nil }
         let q = (0..<v).map(prior.probability)
         let pi = (0..<v).map(policy.probability)
         return GroupExact.subsets(prior: q, policy: pi, groupSize: groupSize)
+            ?? GroupExact.tuples(prior: q, policy: pi, groupSize: groupSize)
     }
 
     public func exactValue() -> Double? { exactValues()?.information }

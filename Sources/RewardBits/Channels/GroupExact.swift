@@ -64,4 +64,37 @@ public enum GroupExact {
         }
         return (information.value, meanLog.value)
     }
+
+    /// The largest V^K the tuple enumeration is allowed to visit.
+    public static let tupleLimit = 2e7
+
+    /// Any prior and policy when V^K is small: a depth-first walk over all
+    /// K-tuples of tokens, keeping the distinct set, its prior mass and its
+    /// entropy term incrementally. Nil when V^K exceeds `tupleLimit`.
+    public static func tuples(prior q: [Double], policy pi: [Double], groupSize k: Int)
+        -> (information: Double, meanLog2DistinctPlus1: Double)?
+    {
+        let v = q.count
+        guard pow(Double(v), Double(k)) <= tupleLimit else { return nil }
+        let phi = q.map(Information.phi)
+        var seen = [Int](repeating: 0, count: v)
+        var information = CompensatedSum()
+        var meanLog = CompensatedSum()
+        func visit(depth: Int, probability: Double, distinct: Int, mass: Double, entropy: Double) {
+            if depth == k {
+                information.add(probability * (entropy + Information.psi(mass)))
+                meanLog.add(probability * log2(Double(distinct + 1)))
+                return
+            }
+            for t in 0..<v where pi[t] > 0 {
+                let fresh = seen[t] == 0
+                seen[t] += 1
+                visit(depth: depth + 1, probability: probability * pi[t], distinct: distinct + (fresh ? 1 : 0),
+                      mass: fresh ? mass + q[t] : mass, entropy: fresh ? entropy + phi[t] : entropy)
+                seen[t] -= 1
+            }
+        }
+        visit(depth: 0, probability: 1, distinct: 0, mass: 0, entropy: 0)
+        return (information.value, meanLog.value)
+    }
 }
