@@ -10,11 +10,17 @@ public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable
     case cannotWrite(String)
     /// A numerical routine (GSL) reported an error (EX_SOFTWARE).
     case numerical(String)
+    /// A checkpoint file is corrupted or belongs to another run (EX_DATAERR).
+    case corruptCheckpoint(String)
+    /// The run was interrupted (SIGINT) after saving its checkpoint.
+    case interrupted(String)
 
     public var description: String {
         switch self {
         case .invalidInput(let message), .unreadableInput(let message),
-             .cannotWrite(let message), .numerical(let message):
+             .cannotWrite(let message), .numerical(let message), .interrupted(let message):
+            return message
+        case .corruptCheckpoint(let message):
             return message
         }
     }
@@ -25,6 +31,8 @@ public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable
         case .invalidInput, .unreadableInput: return 64
         case .cannotWrite: return 73
         case .numerical: return 70
+        case .corruptCheckpoint: return 65
+        case .interrupted: return 130
         }
     }
 }

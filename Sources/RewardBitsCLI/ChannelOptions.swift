@@ -15,8 +15,8 @@ struct SingleModelOptions: ParsableArguments {
     @Option(help: "Verifier noise: each reward flipped with this probability, in [0, 0.5].")
     var noise: Double = 0
 
-    @Option(help: ArgumentHelp("pointwise (sample mean of the pointwise information) or rb (Rao-Blackwellised).",
-                               valueName: "pointwise|rb"))
+    @Option(help: ArgumentHelp("pointwise (sample mean of the pointwise information), rb (Rao-Blackwellised) or plugin (model-free, from counts of (S, T, r); biased).",
+                               valueName: "pointwise|rb|plugin"))
     var estimator: String = "pointwise"
 
     func channel(rollouts: UInt64) throws -> SingleChannel {
@@ -25,7 +25,7 @@ struct SingleModelOptions: ParsableArguments {
             prior: try parseDistribution(prior, option: "--prior"),
             policy: try parseDistribution(policy, option: "--policy"),
             noise: noise,
-            estimator: try parseEstimator(estimator, allowed: [.pointwise, .rb]),
+            estimator: try parseEstimator(estimator, allowed: [.pointwise, .rb, .plugin]),
             rollouts: rollouts)
     }
 }
@@ -46,6 +46,9 @@ struct GroupModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("rb (H(r | T_1..T_K) per prompt, low variance) or pointwise.", valueName: "rb|pointwise"))
     var estimator: String = "rb"
 
+    @Option(help: "Verifier noise: each of the K rewards flipped with this probability, in [0, 0.5].")
+    var noise: Double = 0
+
     func channel(prompts: UInt64) throws -> GroupChannel {
         try GroupChannel(
             vocabularySize: try Parse.count(vocab, option: "--vocab"),
@@ -53,7 +56,8 @@ struct GroupModelOptions: ParsableArguments {
             prompts: prompts,
             prior: try parseDistribution(prior, option: "--prior"),
             policy: try parseDistribution(policy, option: "--policy"),
-            estimator: try parseEstimator(estimator, allowed: [.rb, .pointwise]))
+            estimator: try parseEstimator(estimator, allowed: [.rb, .pointwise]),
+            noise: noise)
     }
 }
 
@@ -64,12 +68,20 @@ struct TokenModelOptions: ParsableArguments {
     @Option(name: .customLong("target-bias"), help: "P(target bit s_t = 1), in [0, 1].")
     var targetBias: Double = 0.5
 
-    @Option(help: "Verifier noise: each per-token reward flipped with this probability, in [0, 0.5].")
+    @Option(help: "Verifier noise: each per-token reward flipped with this probability (before any aggregation), in [0, 0.5].")
     var noise: Double = 0
+
+    @Option(help: ArgumentHelp("What the verifier returns: every R_t, one reward per C-token checkpoint, their sum, or the sum graded to 2^B levels.",
+                               valueName: "per-token|checkpoint:C|sum|graded:B"))
+    var reward: String = "per-token"
+
+    @Option(help: ArgumentHelp("pointwise or plugin (model-free, from counts of (s, x, reward); T <= 8).", valueName: "pointwise|plugin"))
+    var estimator: String = "pointwise"
 
     func channel(episodes: UInt64) throws -> TokenChannel {
         try TokenChannel(length: try parseInt(length, option: "--length"), episodes: episodes,
-                         targetBias: targetBias, noise: noise)
+                         targetBias: targetBias, noise: noise, reward: try TokenReward(parsing: reward),
+                         estimator: try parseEstimator(estimator, allowed: [.pointwise, .plugin]))
     }
 }
 

@@ -31,6 +31,43 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
+    @Option(name: .customLong("target-halfwidth"),
+            help: "Keep adding blocks until the CI half-width (bits) is at most this; the sample count becomes a cap.")
+    var targetHalfWidth: Double?
+
+    @Option(name: .customLong("max-samples"), help: "With --target-halfwidth: the most samples to draw (default: the sample count option, else 1e12).")
+    var maxSamples: String?
+
+    @Option(name: .customLong("min-samples"), help: "With --target-halfwidth: never stop with fewer samples.")
+    var minSamples: String = "1e4"
+
+    @Option(help: ArgumentHelp("Save the run's merged statistics here every second and at the end; rerunning the same command resumes from it.",
+                               valueName: "file"))
+    var checkpoint: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Seconds between checkpoint saves.")
+    var checkpointEvery: Double = 1
+
+    @Flag(help: "Also report the distribution of per-sample values (the surprise of each sample, in bits, under the pointwise estimator).")
+    var histogram = false
+
+    @Option(name: .customLong("bin-width"), help: "Histogram bin width in bits (values taking few exact values are reported exactly).")
+    var binWidth: Double = 0.0625
+
+    /// The sample count to run: the channel's count option, or with
+    /// --target-halfwidth the cap.
+    func sampleCount(_ text: String?, option: String) throws -> UInt64 {
+        if targetHalfWidth != nil {
+            if let maxSamples { return try Parse.count(maxSamples, option: "--max-samples") }
+            if let text { return try Parse.count(text, option: option) }
+            return 1_000_000_000_000
+        }
+        guard let text else {
+            throw RewardBitsError.invalidInput("missing \(option) N (the number of samples), or give --target-halfwidth H")
+        }
+        return try Parse.count(text, option: option)
+    }
+
     func settings() throws -> RunSettings {
         try Validate.confidence(confidence)
         guard !(json && csv) else {
@@ -46,9 +83,32 @@ struct CommonOptions: ParsableArguments {
             block = try Parse.count(blockSize, option: "--block-size")
             guard block! >= 1 else { throw RewardBitsError.invalidInput("--block-size must be at least 1") }
         }
+        var stopping: SequentialStopping?
+        if let targetHalfWidth {
+            stopping = try SequentialStopping(targetHalfWidth: targetHalfWidth,
+                                              minimumSamples: try Parse.count(minSamples, option: "--min-samples"))
+        } else if maxSamples != nil {
+            throw RewardBitsError.invalidInput("--max-samples goes with --target-halfwidth")
+        }
+        if histogram {
+            guard binWidth.isFinite, binWidth > 0 else {
+                throw RewardBitsError.invalidInput("--bin-width must be a positive number of bits (got \(binWidth))")
+            }
+        }
+        var interrupt: InterruptFlag?
+        guard checkpointEvery.isFinite, checkpointEvery > 0 else {
+            throw RewardBitsError.invalidInput("--checkpoint-every must be a positive number of seconds (got \(checkpointEvery))")
+        }
+        if let checkpoint {
+            guard !checkpoint.isEmpty else { throw RewardBitsError.invalidInput("--checkpoint needs a file path") }
+            interrupt = SignalTrap.installInterrupt()
+        }
         return RunSettings(seed: seedValue, threads: threadCount, generator: try RandomGenerator(parsing: rng),
                            confidence: confidence, blockSize: block,
-                           showProgress: !quiet && isatty(STDERR_FILENO) != 0)
+                           showProgress: !quiet && isatty(STDERR_FILENO) != 0,
+                           stopping: stopping, checkpointPath: checkpoint, checkpointInterval: checkpointEvery,
+                           interrupt: interrupt,
+                           histogramBinWidth: histogram ? binWidth : nil)
     }
 
     func print(_ result: ChannelResult) {
@@ -58,10 +118,15 @@ struct CommonOptions: ParsableArguments {
         if json {
             Swift.print(result.json.serialized())
         } else if csv {
-            Swift.print(CSV.line(ChannelResult.csvHeader))
-            Swift.print(CSV.line(result.csvRow))
+            if histogram, let h = result.histogram {
+                Swift.print(h.csv)
+            } else {
+                Swift.print(CSV.line(ChannelResult.csvHeader))
+                Swift.print(CSV.line(result.csvRow))
+            }
         } else {
             Swift.print(result.summary)
+            if let h = result.histogram { Swift.print(h.text) }
         }
     }
 }

@@ -53,8 +53,8 @@ struct ExactGroup: ParsableCommand {
         let c = try model.channel(prompts: 2)
         let values = c.exactValues()
         ExactReport(channel: "group", parameters: modelParameters(c.parameters(blockSize: 1), dropping: ["prompts", "estimator"]),
-                    exact: values?.information, bounds: c.bounds,
-                    extras: values.map { [("mean_log2_M_plus_1", $0.meanLog2DistinctPlus1)] } ?? []).print(json: output.json)
+                    exact: values.information, bounds: c.bounds,
+                    extras: values.meanLog2DistinctPlus1.map { [("mean_log2_M_plus_1", $0)] } ?? []).print(json: output.json)
     }
 }
 

@@ -10,7 +10,7 @@ do {
     fflush(nil)
 } catch let error as RewardBitsError {
     fflush(nil)
-    CommandLineError.report(error.description, code: error.exitCode)
+    CommandLineError.report(error.description, code: error.exitCode, hint: false)
 } catch {
     let code = RewardBitsCommand.exitCode(for: error)
     if code == .success {
@@ -19,5 +19,5 @@ do {
         fflush(nil)
         exit(0)
     }
-    CommandLineError.report(RewardBitsCommand.message(for: error), code: code.rawValue)
+    CommandLineError.report(RewardBitsCommand.message(for: error), code: code.rawValue, hint: true)
 }

@@ -117,6 +117,32 @@ struct CLITests {
         ["estimate", "sft", "--vocab", "100", "--positives", "10", "--mode", "psychic"],
         ["estimate", "sft", "--vocab", "100", "--positives", "10", "--alpha", "0.5"],
         ["estimate", "teleport", "--vocab", "100"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "checkpoint:0"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "checkpoint:-2"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "checkpoint:20"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "graded:0"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "graded:33"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "graded:x"],
+        ["estimate", "token", "--length", "10", "--episodes", "100", "--reward", "average"],
+        ["estimate", "token", "--length", "2000", "--episodes", "100", "--reward", "sum"],
+        ["estimate", "token", "--length", "12", "--episodes", "100", "--estimator", "plugin"],
+        ["estimate", "token", "--length", "12", "--episodes", "100", "--estimator", "rb"],
+        ["estimate", "single", "--vocab", "4096", "--rollouts", "100", "--estimator", "plugin"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "1e4", "--estimator", "plugin", "--histogram"],
+        ["estimate", "single", "--vocab", "16", "--estimator", "plugin", "--target-halfwidth", "0.01"],
+        ["estimate", "single", "--vocab", "16", "--target-halfwidth", "0"],
+        ["estimate", "single", "--vocab", "16", "--target-halfwidth", "-1e-3"],
+        ["estimate", "single", "--vocab", "16", "--target-halfwidth", "nan"],
+        ["estimate", "single", "--vocab", "16", "--target-halfwidth", "inf"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--max-samples", "1e6"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--histogram", "--bin-width", "0"],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--checkpoint", ""],
+        ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--checkpoint-every", "0"],
+        ["estimate", "group", "--vocab", "16", "--group", "4", "--prompts", "100", "--noise", "0.7"],
+        ["sweep", "group", "--vocab", "16", "--group", "4", "--prompts", "100"],
+        ["sweep", "group", "--vocab", "16,32", "--group", "4,8", "--prompts", "100"],
+        ["sweep", "group", "--vocab", "16", "--group", "4,0", "--prompts", "100"],
+        ["sweep", "teleport", "--vocab", "16,32"],
         ["estimate", "single", "--vocab", "16", "--rollouts", "100", "--bogus"],
     ])
     func badInput(arguments: [String]) throws {
@@ -143,6 +169,87 @@ struct CLITests {
         try? FileManager.default.createDirectory(at: unreadable, withIntermediateDirectories: true)
         let r = try CLI.run(["estimate", "single", "--vocab", "4", "--rollouts", "100", "--prior", "file:\(unreadable.path)"])
         #expect(r.status == 64)
+    }
+
+    @Test("checkpoint errors: unwritable path 73, corrupted or foreign file 65")
+    func checkpointErrors() throws {
+        let directory = FileManager.default.temporaryDirectory
+        let base = ["estimate", "group", "--vocab", "64", "--group", "4", "--prompts", "1e5", "--seed", "3"]
+        let unwritable = try CLI.run(base + ["--checkpoint", "/nonexistent/folder/ck.bin"])
+        #expect(unwritable.status == 73, "\(unwritable.stderr)")
+        #expect(unwritable.stderr.split(separator: "\n").count == 1)
+        let corrupt = directory.appendingPathComponent("rb-corrupt-\(getpid()).bin")
+        try Data("RWBCKPT1\nnot really".utf8).write(to: corrupt)
+        let c = try CLI.run(base + ["--checkpoint", corrupt.path])
+        #expect(c.status == 65, "\(c.stderr)")
+        #expect(c.stderr.split(separator: "\n").count == 1)
+        // A good checkpoint, then a truncated copy and a foreign run.
+        let good = directory.appendingPathComponent("rb-good-\(getpid()).bin")
+        try? FileManager.default.removeItem(at: good)
+        #expect(try CLI.run(base + ["--checkpoint", good.path]).status == 0)
+        let foreign = try CLI.run(["estimate", "group", "--vocab", "64", "--group", "4", "--prompts", "1e5", "--seed", "4",
+                                   "--checkpoint", good.path])
+        #expect(foreign.status == 65)
+        #expect(foreign.stderr.contains("seed"))
+        var bytes = try Data(contentsOf: good)
+        bytes.removeLast(5)
+        let truncated = directory.appendingPathComponent("rb-truncated-\(getpid()).bin")
+        try bytes.write(to: truncated)
+        #expect(try CLI.run(base + ["--checkpoint", truncated.path]).status == 65)
+        // Rerunning a finished run reproduces it from the checkpoint.
+        let again = try CLI.run(base + ["--checkpoint", good.path, "--json"])
+        let fresh = try CLI.run(base + ["--json"])
+        #expect(numbersWithoutTiming(again.stdout) == numbersWithoutTiming(fresh.stdout))
+    }
+
+    /// A run killed with SIGKILL part-way resumes from its last checkpoint and
+    /// ends with exactly the numbers of an uninterrupted run.
+    @Test("SIGKILL, resume, identical numbers")
+    func killAndResume() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rb-kill-\(getpid()).bin").path
+        try? FileManager.default.removeItem(atPath: path)
+        let arguments = ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "6e7", "--json",
+                         "--seed", "9", "--threads", "2", "--quiet"]
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments + ["--checkpoint", path, "--checkpoint-every", "0.2"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: path) && Date() < deadline && process.isRunning {
+            usleep(20_000)
+        }
+        usleep(300_000)
+        let wasRunning = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(wasRunning, "the run finished before it could be killed; make it longer")
+        #expect(process.terminationReason == .uncaughtSignal)
+        let header = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)).prefix(600), as: UTF8.self)
+        #expect(header.contains("\"complete\":false"))
+        let resumed = try CLI.run(arguments + ["--checkpoint", path])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let uninterrupted = try CLI.run(arguments)
+        #expect(numbersWithoutTiming(resumed.stdout) == numbersWithoutTiming(uninterrupted.stdout))
+    }
+
+    @Test("sweep prints one row per value")
+    func sweep() throws {
+        let r = try CLI.run(["sweep", "group", "--vocab", "1024", "--group", "1,2,4,8", "--prompts", "1e5", "--csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines[0].hasPrefix("group,channel,estimator,estimate"))
+        #expect(lines[4].hasPrefix("8,group,"))
+        let json = try CLI.run(["sweep", "token", "--length", "16", "--episodes", "1e4", "--noise", "0,0.1,0.5", "--json"])
+        let rows = try #require(json.json["rows"] as? [[String: Any]])
+        #expect(rows.count == 3)
+        let estimates = rows.compactMap { $0["estimate"] as? Double }
+        #expect(estimates[0] == 16 && estimates[2] < 0.5)
+        let table = try CLI.run(["sweep", "single", "--vocab", "2,16,256", "--rollouts=1e5"])
+        #expect(table.status == 0)
+        #expect(table.stdout.split(separator: "\n").count == 4)
     }
 
     @Test("--help teaches and exits 0")

@@ -60,7 +60,9 @@ struct ChannelTests {
             policy: try DistributionSpec(parsing: policy, option: "--policy"),
             estimator: EstimatorKind(rawValue: estimator)!)
         let result = try channel.run(settings: testSettings())
-        let exact = try #require(channel.exactValues())
+        let values = channel.exactValues()
+        let exact = (information: try #require(values.information),
+                     meanLog2DistinctPlus1: try #require(values.meanLog2DistinctPlus1))
         expectNear(result.estimate, exact.information, "V=\(v) K=\(k) \(prior)/\(policy)/\(estimator)")
         let bound = try #require(result.boundEstimates.first { $0.0 == "mean_log2_M_plus_1" }?.1)
         expectNear(bound, exact.meanLog2DistinctPlus1, "E[log2(M+1)]")

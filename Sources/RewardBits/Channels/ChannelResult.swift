@@ -22,6 +22,10 @@ public struct ChannelResult: Sendable {
     public var throughputUnit: String
     public var throughputUnits: Double
     public var settings: RunSettings
+    /// True when --target-halfwidth ended the run before its sample cap.
+    public var stoppedEarly: Bool = false
+    /// The distribution of per-sample values (--histogram).
+    public var histogram: SurpriseHistogram?
 
     /// The channel's warnings and the generator's known quality problems.
     public var allWarnings: [String] { warnings + settings.generator.qualityWarnings }
@@ -47,4 +51,7 @@ public enum EstimatorKind: String, Sendable, CaseIterable {
     case rb
     /// Ratio of means (sft filtered: bits per sampled rollout).
     case ratio
+    /// Model-free: H^(S) + H^(O) - H^(S, O) from the counts of (S, O),
+    /// Miller-Madow corrected. Its target is E[plug-in], not I.
+    case plugin
 }

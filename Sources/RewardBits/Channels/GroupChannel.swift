@@ -13,11 +13,15 @@ public struct GroupChannel: Sendable {
     public let prior: SymbolDistribution
     public let policy: SymbolDistribution
     public let estimator: EstimatorKind
+    /// Verifier noise: each reward flipped with this probability.
+    public let noise: Double
 
     public static let maximumGroupSize = 1 << 20
 
     public init(vocabularySize: UInt64, groupSize: Int, prompts: UInt64, prior: DistributionSpec = .uniform,
-                policy: DistributionSpec = .uniform, estimator: EstimatorKind = .rb) throws {
+                policy: DistributionSpec = .uniform, estimator: EstimatorKind = .rb, noise: Double = 0) throws {
+        try Validate.noise(noise)
+        self.noise = noise
         try Validate.vocabulary(vocabularySize)
         guard groupSize >= 1 else {
             throw RewardBitsError.invalidInput("--group must be at least 1 (got \(groupSize))")
@@ -42,21 +46,39 @@ public struct GroupChannel: Sendable {
         BlockPlan.powerOfTwoBlockSize(target: Double(1 << 20) / Double(groupSize))
     }
 
-    /// Exact E[I] and E[log2(M + 1)] where they can be computed.
-    public func exactValues() -> (information: Double, meanLog2DistinctPlus1: Double)? {
-        if prior.isUniform && policy.isUniform {
-            return GroupExact.uniform(vocabularySize: vocabularySize, groupSize: groupSize)
-        }
-        guard vocabularySize <= SymbolDistribution.maximumExplicitSize else { return nil }
-        let v = Int(vocabularySize)
-        guard v <= 24 || pow(Double(v), Double(groupSize)) <= GroupExact.tupleLimit else { return nil }
-        let q = (0..<v).map(prior.probability)
-        let pi = (0..<v).map(policy.probability)
-        return GroupExact.subsets(prior: q, policy: pi, groupSize: groupSize)
-            ?? GroupExact.tuples(prior: q, policy: pi, groupSize: groupSize)
+    /// Exact values where they can be computed.
+    public struct ExactValues: Sendable {
+        public var information: Double?
+        public var meanLog2DistinctPlus1: Double?
     }
 
-    public func exactValue() -> Double? { exactValues()?.information }
+    /// Exact E[I] and E[log2(M + 1)] where they can be computed. Noise does
+    /// not change the tokens, so E[log2(M + 1)] is the noiseless one.
+    public func exactValues() -> ExactValues {
+        var noiseless: (information: Double, meanLog2DistinctPlus1: Double)?
+        var q: [Double] = [], pi: [Double] = []
+        if prior.isUniform && policy.isUniform {
+            noiseless = GroupExact.uniform(vocabularySize: vocabularySize, groupSize: groupSize)
+        } else if vocabularySize <= 24 || pow(Double(vocabularySize), Double(groupSize)) <= GroupExact.tupleLimit {
+            let v = Int(vocabularySize)
+            q = (0..<v).map(prior.probability)
+            pi = (0..<v).map(policy.probability)
+            noiseless = GroupExact.subsets(prior: q, policy: pi, groupSize: groupSize)
+                ?? GroupExact.tuples(prior: q, policy: pi, groupSize: groupSize)
+        }
+        guard noise > 0 else {
+            return ExactValues(information: noiseless?.information, meanLog2DistinctPlus1: noiseless?.meanLog2DistinctPlus1)
+        }
+        var information: Double?
+        if prior.isUniform && policy.isUniform {
+            information = GroupExact.uniformNoisy(vocabularySize: vocabularySize, groupSize: groupSize, noise: noise)
+        } else if !q.isEmpty {
+            information = GroupExact.tuplesNoisy(prior: q, policy: pi, groupSize: groupSize, noise: noise)
+        }
+        return ExactValues(information: information, meanLog2DistinctPlus1: noiseless?.meanLog2DistinctPlus1)
+    }
+
+    public func exactValue() -> Double? { exactValues().information }
 
     public var bounds: [(String, Double)] {
         [("log2_K_plus_1", log2(Double(groupSize) + 1)), ("K_bits", Double(groupSize))]
@@ -65,93 +87,120 @@ public struct GroupChannel: Sendable {
     public func parameters(blockSize: UInt64) -> [(String, JSONValue)] {
         [("vocab", .unsigned(vocabularySize)), ("group", .integer(Int64(groupSize))), ("prompts", .unsigned(prompts)),
          ("prior", .string(prior.spec.description)), ("policy", .string(policy.spec.description)),
-         ("noise", .number(0)), ("estimator", .string(estimator.rawValue)),
+         ("noise", .number(noise)), ("estimator", .string(estimator.rawValue)),
          ("block_size", .unsigned(blockSize)), ("stream_format", .integer(Int64(StreamFormat.version)))]
     }
 
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = settings.blockSize ?? defaultBlockSize
-        let plan = BlockPlan(totalSamples: prompts, blockSize: blockSize)
+        let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
+        let runner = ChannelRun(channel: "group", parameters: parameters, settings: settings)
         let exact = exactValues()
         let k = groupSize
-        let outcome: RunOutcome<GroupStatistics>
+        let level = settings.confidence
+        let binWidth = settings.histogramBinWidth
+        let pointwise = estimator == .pointwise
         let policySampler = try policy.makeSampler()
         let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
+        let units = Double(k)
+        // Exact class counts (uniform prior, no noise) or moments of the value.
+        let byClass = prior.isUniform && noise == 0
+        let values = byClass ? uniformPriorClassValues(pointwise: pointwise) : []
+        let possible = byClass ? possibleClasses(pointwise: pointwise) : []
+        let estimate: @Sendable (GroupStatistics) throws -> Estimate = { statistics in
+            if byClass {
+                return try Estimate.classMean(statistics.classes, values: values, possible: possible, level: level)
+            }
+            return try Estimate.studentT(mean: statistics.moments.mean, variance: statistics.moments.variance,
+                                         samples: statistics.moments.count, level: level)
+        }
+        // Pointwise under a uniform prior is a rare-event estimator: S must be
+        // among the tokens (odd classes count hits).
+        var hits: (@Sendable (GroupStatistics) -> UInt64)?
+        if byClass && pointwise {
+            hits = { statistics in
+                var total: UInt64 = 0
+                for (c, n) in statistics.classes.counts.enumerated() where c % 2 == 1 { total += n }
+                return total
+            }
+        }
+        let center = exact.information ?? 0
+        var priorAlias: AliasTable?
+        if !prior.isUniform, case .alias(let table) = try prior.makeSampler() { priorAlias = table }
 
-        if prior.isUniform {
-            let pointwise = estimator == .pointwise
+        func execute<K: BlockKernel>(_ kernel: K) throws -> RunOutcome<GroupStatistics> where K.Statistics == GroupStatistics {
+            try runner.execute(kernel, totalSamples: prompts, blockSize: blockSize, estimate: estimate, successes: hits,
+                               unitsPerSample: units)
+        }
+        let outcome: RunOutcome<GroupStatistics>
+        if noise > 0 {
+            switch policySampler {
+            case .uniform(let p):
+                outcome = try execute(GroupNoisyKernel(
+                    policy: p, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
+                    groupSize: k, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
+            case .alias(let p):
+                outcome = try execute(GroupNoisyKernel(
+                    policy: p, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
+                    groupSize: k, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
+            }
+        } else if prior.isUniform {
             switch (policySampler, hashed) {
             case (.uniform(let p), false):
-                outcome = try Engine.run(GroupUniformPriorKernel<UniformSymbols, BitmapDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                outcome = try execute(GroupUniformPriorKernel<UniformSymbols, BitmapDistinctSet>(
+                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
             case (.uniform(let p), true):
-                outcome = try Engine.run(GroupUniformPriorKernel<UniformSymbols, HashedDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                outcome = try execute(GroupUniformPriorKernel<UniformSymbols, HashedDistinctSet>(
+                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
             case (.alias(let p), false):
-                outcome = try Engine.run(GroupUniformPriorKernel<AliasTable, BitmapDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                outcome = try execute(GroupUniformPriorKernel<AliasTable, BitmapDistinctSet>(
+                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
             case (.alias(let p), true):
-                outcome = try Engine.run(GroupUniformPriorKernel<AliasTable, HashedDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                outcome = try execute(GroupUniformPriorKernel<AliasTable, HashedDistinctSet>(
+                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
             }
         } else {
-            guard case .alias(let priorSampler) = try prior.makeSampler() else { fatalError("unreachable") }
+            let priorSampler = priorAlias!
             let probabilities = prior.probabilities!
-            let center = exact?.information ?? 0
-            let pointwise = estimator == .pointwise
             switch (policySampler, hashed) {
             case (.uniform(let p), false):
-                outcome = try Engine.run(GroupKernel<UniformSymbols, BitmapDistinctSet>(
+                outcome = try execute(GroupKernel<UniformSymbols, BitmapDistinctSet>(
                     policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
             case (.uniform(let p), true):
-                outcome = try Engine.run(GroupKernel<UniformSymbols, HashedDistinctSet>(
+                outcome = try execute(GroupKernel<UniformSymbols, HashedDistinctSet>(
                     policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
             case (.alias(let p), false):
-                outcome = try Engine.run(GroupKernel<AliasTable, BitmapDistinctSet>(
+                outcome = try execute(GroupKernel<AliasTable, BitmapDistinctSet>(
                     policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
             case (.alias(let p), true):
-                outcome = try Engine.run(GroupKernel<AliasTable, HashedDistinctSet>(
+                outcome = try execute(GroupKernel<AliasTable, HashedDistinctSet>(
                     policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center),
-                    plan: plan, settings: settings, unitsPerSample: Double(k))
+                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
             }
         }
 
         let statistics = outcome.statistics
-        let level = settings.confidence
-        let estimate: Estimate
-        if prior.isUniform {
-            let pointwise = estimator == .pointwise
-            estimate = try Estimate.classMean(statistics.classes, values: uniformPriorClassValues(pointwise: pointwise),
-                                              possible: possibleClasses(pointwise: pointwise), level: level)
-        } else {
-            estimate = try Estimate.studentT(mean: statistics.moments.mean, variance: statistics.moments.variance,
-                                             samples: statistics.moments.count, level: level)
-        }
-        let distinctCounts = statistics.distinctCounts(groupSize: k, pointwise: prior.isUniform && estimator == .pointwise)
+        let histogram: SurpriseHistogram? = binWidth == nil ? nil
+            : byClass ? .atoms(counts: statistics.classes, values: values) : statistics.moments.histogram
+        let measured = Measurement(outcome, estimate: try estimate(statistics), histogram: histogram)
+        let distinctCounts = statistics.distinctCounts(groupSize: k, pointwise: byClass && pointwise)
         let logEstimate = try Estimate.classMean(distinctCounts, values: (0...k).map { log2(Double($0 + 1)) },
                                                  possible: possibleClasses(pointwise: false), level: level)
 
         var bounds = self.bounds
         bounds.insert(("mean_log2_M_plus_1", logEstimate.value), at: 1)
         var boundExacts: [(String, Double)] = []
-        if let exact { boundExacts.append(("mean_log2_M_plus_1", exact.meanLog2DistinctPlus1)) }
+        if let meanLog = exact.meanLog2DistinctPlus1 { boundExacts.append(("mean_log2_M_plus_1", meanLog)) }
         return ChannelResult(
-            channel: "group", parameters: parameters(blockSize: blockSize), estimator: estimator.rawValue,
-            estimate: estimate, exact: exact?.information, bounds: bounds,
+            channel: "group", parameters: parameters, estimator: estimator.rawValue,
+            estimate: measured.estimate, exact: exact.information, bounds: bounds,
             boundEstimates: [("mean_log2_M_plus_1", logEstimate)], boundExacts: boundExacts,
-            rollouts: outcome.rollouts, warnings: [], seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
-            throughputUnit: "rollouts", throughputUnits: Double(outcome.rollouts), settings: settings)
+            rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
+            throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
+            stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
     }
 
     /// Which classes can occur: 1 <= M <= min(K, V); a hit needs M >= 1 and a
@@ -185,7 +234,7 @@ public struct GroupChannel: Sendable {
 
 /// A group block's statistics: exact counts per class (M, or M and hit under
 /// a uniform prior) and, for a non-uniform prior, the moments of the value.
-public struct GroupStatistics: SufficientStatistics, Equatable, Codable {
+public struct GroupStatistics: SufficientStatistics, Equatable {
     public var classes = ClassCounts()
     public var moments = Moments()
 
@@ -194,6 +243,16 @@ public struct GroupStatistics: SufficientStatistics, Equatable, Codable {
     public mutating func merge(_ next: GroupStatistics) {
         classes.merge(next.classes)
         moments.merge(next.moments)
+    }
+
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(classes)
+        writer.write(moments)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        classes = try reader.read()
+        moments = try reader.read()
     }
 
     /// Counts per M = 0...K, folding the hit flag away when present.
@@ -225,7 +284,7 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: Bl
         self.pointwise = pointwise
     }
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
         let k = groupSize
         let batchPrompts = groupBatchPrompts(k)
         var statistics = GroupStatistics()
@@ -272,9 +331,11 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: BlockKernel {
     let groupSize: Int
     let pointwise: Bool
     let center: Double
+    let binWidth: Double?
 
     init(policy: Policy, prior: AliasTable, priorProbabilities: [Double], vocabularySize: UInt64,
-         groupSize: Int, pointwise: Bool, center: Double) {
+         groupSize: Int, pointwise: Bool, center: Double, binWidth: Double?) {
+        self.binWidth = binWidth
         self.policy = policy
         self.prior = prior
         self.priorProbabilities = priorProbabilities
@@ -286,11 +347,11 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: BlockKernel {
         self.center = center
     }
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
         let k = groupSize
         let batchPrompts = groupBatchPrompts(k)
         var statistics = GroupStatistics()
-        var moments = Moments(center: center)
+        var moments = Moments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)

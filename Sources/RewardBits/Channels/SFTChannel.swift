@@ -143,72 +143,83 @@ public struct SFTChannel: Sendable {
 
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = settings.blockSize ?? defaultBlockSize
-        let plan = BlockPlan(totalSamples: positives, blockSize: blockSize)
+        let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
+        let runner = ChannelRun(channel: "sft", parameters: parameters, settings: settings)
         let exact = exactValue()
         let level = settings.confidence
+        let binWidth = settings.histogramBinWidth
         let priorSampler = try prior.makeSampler()
         switch mode {
         case .expert:
             let table = prior.isUniform ? [] : positiveDistribution().map { $0 > 0 ? -log2($0) : 0 }
             let offset = -log2(Double(goodSetSize))
+            let uniformPrior = prior.isUniform
+            let estimate: @Sendable (Moments) throws -> Estimate = { m in
+                if uniformPrior {
+                    // Every positive carries exactly log2(1/alpha) bits.
+                    return Estimate(value: exact, standardError: 0, low: exact, high: exact,
+                                    level: level, method: .zeroVariance, samples: m.count)
+                }
+                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+            }
             let outcome: RunOutcome<Moments>
             switch priorSampler {
             case .uniform(let q):
-                outcome = try Engine.run(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
-                                                         surprise: table, offset: offset, center: exact),
-                                         plan: plan, settings: settings, unitName: "positives")
+                outcome = try runner.execute(
+                    SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
+                                    surprise: table, offset: offset, center: exact, binWidth: binWidth),
+                    totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
             case .alias(let q):
-                outcome = try Engine.run(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
-                                                         surprise: table, offset: offset, center: exact),
-                                         plan: plan, settings: settings, unitName: "positives")
+                outcome = try runner.execute(
+                    SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
+                                    surprise: table, offset: offset, center: exact, binWidth: binWidth),
+                    totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
             }
-            let m = outcome.statistics
-            let estimate: Estimate
-            if prior.isUniform {
-                // Every positive carries exactly log2(1/alpha) bits.
-                estimate = Estimate(value: m.mean, standardError: 0, low: m.mean, high: m.mean,
-                                    level: level, method: .zeroVariance, samples: m.count)
-            } else {
-                estimate = try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
-            }
+            let measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
+                                       histogram: outcome.statistics.histogram)
             return ChannelResult(
-                channel: "sft", parameters: parameters(blockSize: blockSize), estimator: "pointwise",
-                estimate: estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
-                rollouts: 0, warnings: [], seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
-                throughputUnit: "positives", throughputUnits: Double(outcome.samples), settings: settings)
+                channel: "sft", parameters: parameters, estimator: "pointwise",
+                estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
+                rollouts: 0, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
+                throughputUnit: "positives", throughputUnits: Double(measured.samples), settings: settings,
+                stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
         case .filtered:
             let surprise = prior.isUniform ? [] : prior.probabilities!.map { $0 > 0 ? -log2($0) : 0 }
             let constant = prior.isUniform ? log2(Double(vocabularySize)) : 0
             let policySampler = try policy.makeSampler()
+            let estimate: @Sendable (RatioMoments) throws -> Estimate = { try $0.ratioEstimate(level: level) }
+            let units = expectedRolloutsPerPositive()
+            func execute<K: BlockKernel>(_ kernel: K) throws -> RunOutcome<RatioMoments> where K.Statistics == RatioMoments {
+                try runner.execute(kernel, totalSamples: positives, blockSize: blockSize, estimate: estimate,
+                                   unitsPerSample: units)
+            }
             let outcome: RunOutcome<RatioMoments>
             switch (priorSampler, policySampler) {
             case (.uniform(let q), .uniform(let p)):
-                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
-                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
             case (.uniform(let q), .alias(let p)):
-                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
-                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
             case (.alias(let q), .uniform(let p)):
-                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
-                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
             case (.alias(let q), .alias(let p)):
-                outcome = try Engine.run(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant),
-                                         plan: plan, settings: settings, unitsPerSample: expectedRolloutsPerPositive())
+                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
             }
             let ratio = outcome.statistics
-            let estimate = try ratio.ratioEstimate(level: level)
+            let measured = Measurement(outcome, estimate: try estimate(ratio),
+                                       histogram: ratio.bins.map { .bins(width: $0.width, rows: $0.rows.map { (low: $0.0, high: $0.1, count: $0.2) }) })
             var warnings: [String] = []
-            let share = Double(ratio.maximumRollouts) / Double(ratio.rollouts)
+            let share = Double(ratio.maximumRollouts) / Double(max(ratio.rollouts, 1))
             if share > 0.01 {
                 warnings.append(String(format:
                     "heavy tail: one positive took %.1f%% of all %llu rollouts; the delta-method interval may undercover (the policy rarely reaches some likely answers)",
                     share * 100, ratio.rollouts))
             }
             return ChannelResult(
-                channel: "sft", parameters: parameters(blockSize: blockSize), estimator: "ratio",
-                estimate: estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
-                rollouts: outcome.rollouts, warnings: warnings, seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
-                throughputUnit: "rollouts", throughputUnits: Double(outcome.rollouts), settings: settings)
+                channel: "sft", parameters: parameters, estimator: "ratio",
+                estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
+                rollouts: measured.rollouts, warnings: warnings, seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
+                throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
+                stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
         }
     }
 }
@@ -223,8 +234,11 @@ public struct RatioMoments: SufficientStatistics, Equatable {
     public var rolloutSquares: UInt128 = 0
     public var crossProducts = CompensatedSum()
     public var maximumRollouts: UInt64 = 0
+    /// Bits per positive, binned (--histogram).
+    public var bins: SurpriseBins?
 
     public init() {}
+    init(binWidth: Double?) { bins = binWidth.map(SurpriseBins.init(width:)) }
 
     @inline(__always)
     mutating func add(information a: Double, rollouts l: UInt64) {
@@ -235,6 +249,7 @@ public struct RatioMoments: SufficientStatistics, Equatable {
         rolloutSquares += UInt128(l) * UInt128(l)
         crossProducts.add(a * Double(l))
         maximumRollouts = max(maximumRollouts, l)
+        if bins != nil { bins!.add(a) }
     }
 
     public mutating func merge(_ next: RatioMoments) {
@@ -245,6 +260,32 @@ public struct RatioMoments: SufficientStatistics, Equatable {
         rolloutSquares += next.rolloutSquares
         crossProducts.add(next.crossProducts)
         maximumRollouts = max(maximumRollouts, next.maximumRollouts)
+        if let nextBins = next.bins {
+            if bins == nil { bins = nextBins } else { bins!.merge(nextBins) }
+        }
+    }
+
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(count)
+        writer.write(information)
+        writer.write(informationSquares)
+        writer.write(rollouts)
+        writer.write(rolloutSquares)
+        writer.write(crossProducts)
+        writer.write(maximumRollouts)
+        writer.write(bins == nil ? 0 : 1)
+        bins?.encode(into: &writer)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        count = try reader.readUInt64()
+        information = try reader.read()
+        informationSquares = try reader.read()
+        rollouts = try reader.readUInt64()
+        rolloutSquares = try reader.readUInt128()
+        crossProducts = try reader.read()
+        maximumRollouts = try reader.readUInt64()
+        if try reader.readInt() == 1 { bins = try SurpriseBins(from: &reader) }
     }
 
     /// R = mean(A) / mean(L) with the delta-method standard error
@@ -278,8 +319,11 @@ struct SFTExpertKernel<Prior: SymbolSampler>: BlockKernel {
     let surprise: [Double]
     let offset: Double
     let center: Double
+    let binWidth: Double?
 
-    init(prior: Prior, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double], offset: Double, center: Double) {
+    init(prior: Prior, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double], offset: Double, center: Double,
+         binWidth: Double?) {
+        self.binWidth = binWidth
         self.prior = prior
         self.vocabularySize = vocabularySize
         self.goodSetSize = goodSetSize
@@ -288,8 +332,8 @@ struct SFTExpertKernel<Prior: SymbolSampler>: BlockKernel {
         self.center = center
     }
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center)
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
+        var moments = Moments(center: center, binWidth: binWidth)
         let within = goodSetSize >= 2 ? UniformSymbols(vocabularySize: goodSetSize) : nil
         let uniformValue = offset + log2(Double(vocabularySize))
         surprise.withUnsafeBufferPointer { surprise in
@@ -310,9 +354,10 @@ struct SFTFilteredKernel<Prior: SymbolSampler, Policy: SymbolSampler>: BlockKern
     let policy: Policy
     let surprise: [Double]
     let constant: Double
+    let binWidth: Double?
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<RatioMoments> {
-        var statistics = RatioMoments()
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<RatioMoments> {
+        var statistics = RatioMoments(binWidth: binWidth)
         let batch = 256
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batch)
         var available = 0

@@ -18,8 +18,18 @@ public struct SingleChannel: Sendable {
         try Validate.vocabulary(vocabularySize)
         try Validate.noise(noise)
         try Validate.count(rollouts, option: "--rollouts", minimum: 2)
-        guard estimator == .pointwise || estimator == .rb else {
-            throw RewardBitsError.invalidInput("single supports --estimator pointwise or rb (got \(estimator.rawValue))")
+        guard [.pointwise, .rb, .plugin].contains(estimator) else {
+            throw RewardBitsError.invalidInput("single supports --estimator pointwise, rb or plugin (got \(estimator.rawValue))")
+        }
+        if estimator == .plugin {
+            let cells = Double(vocabularySize) * Double(vocabularySize) * 2
+            guard cells <= Double(PluginStatistics.maximumCells) else {
+                throw RewardBitsError.invalidInput(
+                    "--estimator plugin needs |S| x |O| = 2 V^2 <= 2^24 cells (V <= 2896); got V = \(vocabularySize)")
+            }
+            guard rollouts <= 1 << 36 else {
+                throw RewardBitsError.invalidInput("--estimator plugin counts at most 2^36 rollouts (got \(rollouts))")
+            }
         }
         self.vocabularySize = vocabularySize
         self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: "--prior")
@@ -63,83 +73,116 @@ public struct SingleChannel: Sendable {
     }
 
     public func run(settings: RunSettings) throws -> ChannelResult {
-        let blockSize = settings.blockSize ?? Self.defaultBlockSize
-        let plan = BlockPlan(totalSamples: rollouts, blockSize: blockSize)
+        let blockSize = estimator == .plugin
+            ? try PluginStatistics.blockSize(samples: rollouts, requested: settings.blockSize, default: Self.defaultBlockSize)
+            : settings.blockSize ?? Self.defaultBlockSize
+        let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
+        let runner = ChannelRun(channel: "single", parameters: parameters, settings: settings)
         let exact = exactValue()
+        let level = settings.confidence
+        let binWidth = settings.histogramBinWidth
         let policySampler = try policy.makeSampler()
-        let estimate: Estimate
-        let outcomeRollouts: UInt64
-        let seconds: Double
-        let cpuSeconds: Double
+        let measured: Measurement
 
         switch (estimator, prior.isUniform) {
+        case (.plugin, _):
+            guard settings.histogramBinWidth == nil else {
+                throw RewardBitsError.invalidInput("--histogram needs per-sample values: use --estimator pointwise or rb")
+            }
+            guard settings.stopping == nil else {
+                throw RewardBitsError.invalidInput("--target-halfwidth is not available for --estimator plugin (its interval needs a bootstrap)")
+            }
+            let priorSampler = try prior.makeSampler()
+            let seed = settings.seed
+            let estimate: @Sendable (PluginStatistics) throws -> Estimate = { try $0.estimate(level: level, seed: seed) }
+            let outcome: RunOutcome<PluginStatistics>
+            switch (policySampler, priorSampler) {
+            case (.uniform(let p), .uniform(let q)):
+                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
+            case (.uniform(let p), .alias(let q)):
+                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
+            case (.alias(let p), .uniform(let q)):
+                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
+            case (.alias(let p), .alias(let q)):
+                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
+            }
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics))
+
         case (.pointwise, true):
             let values = uniformPriorClassValues()
+            let noise = self.noise
+            let estimate: @Sendable (ClassCounts) throws -> Estimate = { counts in
+                try Self.estimateUniformPriorPointwise(counts, values: values, noise: noise, level: level)
+            }
+            // Rare events: the hits (classes 1 and 3).
+            let hits: @Sendable (ClassCounts) -> UInt64 = { $0.counts.isEmpty ? 0 : $0.counts[1] + $0.counts[3] }
             let outcome: RunOutcome<ClassCounts>
             switch policySampler {
             case .uniform(let p):
-                outcome = try Engine.run(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise),
-                                         plan: plan, settings: settings)
+                outcome = try runner.execute(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate, successes: hits)
             case .alias(let p):
-                outcome = try Engine.run(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise),
-                                         plan: plan, settings: settings)
+                outcome = try runner.execute(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate, successes: hits)
             }
-            estimate = try estimateUniformPriorPointwise(outcome.statistics, values: values, level: settings.confidence)
-            (outcomeRollouts, seconds, cpuSeconds) = (outcome.rollouts, outcome.seconds, outcome.cpuSeconds)
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
+                                   histogram: binWidth == nil ? nil : .atoms(counts: outcome.statistics, values: values))
+
         case (.pointwise, false):
             let table = pointwiseTable()
             let priorSampler = try prior.makeSampler()
+            let estimate: @Sendable (Moments) throws -> Estimate = {
+                try Estimate.studentT(mean: $0.mean, variance: $0.variance, samples: $0.count, level: level)
+            }
             let outcome: RunOutcome<Moments>
             switch (policySampler, priorSampler) {
             case (.uniform(let p), .alias(let q)):
-                outcome = try Engine.run(SinglePointwiseKernel(policy: p, prior: q, noise: noise, table: table, center: exact),
-                                         plan: plan, settings: settings)
+                outcome = try runner.execute(SinglePointwiseKernel(policy: p, prior: q, noise: noise, table: table, center: exact, binWidth: binWidth),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             case (.alias(let p), .alias(let q)):
-                outcome = try Engine.run(SinglePointwiseKernel(policy: p, prior: q, noise: noise, table: table, center: exact),
-                                         plan: plan, settings: settings)
+                outcome = try runner.execute(SinglePointwiseKernel(policy: p, prior: q, noise: noise, table: table, center: exact, binWidth: binWidth),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             case (_, .uniform):
                 fatalError("unreachable: the prior is not uniform")
             }
-            let m = outcome.statistics
-            estimate = try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: settings.confidence)
-            (outcomeRollouts, seconds, cpuSeconds) = (outcome.rollouts, outcome.seconds, outcome.cpuSeconds)
-        case (_, true):
-            // rb under a uniform prior: every rollout has the same value.
-            let value = rbValue(0)
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: outcome.statistics.histogram)
+
+        case (_, let uniformPrior):
+            // rb: h(q(T) (*) eps) - h(eps) per rollout; constant under a uniform prior.
+            let table = uniformPrior ? [rbValue(0)] : (0..<Int(vocabularySize)).map(rbValue)
+            let estimate: @Sendable (Moments) throws -> Estimate = { m in
+                if uniformPrior {
+                    return Estimate(value: table[0], standardError: 0, low: table[0], high: table[0],
+                                    level: level, method: .zeroVariance, samples: m.count)
+                }
+                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+            }
             let outcome: RunOutcome<Moments>
             switch policySampler {
             case .uniform(let p):
-                outcome = try Engine.run(SingleRBKernel(policy: p, table: [value], constant: true, center: exact),
-                                         plan: plan, settings: settings)
+                outcome = try runner.execute(SingleRBKernel(policy: p, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             case .alias(let p):
-                outcome = try Engine.run(SingleRBKernel(policy: p, table: [value], constant: true, center: exact),
-                                         plan: plan, settings: settings)
+                outcome = try runner.execute(SingleRBKernel(policy: p, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
+                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             }
-            let m = outcome.statistics
-            estimate = Estimate(value: m.mean, standardError: 0, low: m.mean, high: m.mean,
-                                level: settings.confidence, method: .zeroVariance, samples: m.count)
-            (outcomeRollouts, seconds, cpuSeconds) = (outcome.rollouts, outcome.seconds, outcome.cpuSeconds)
-        case (_, false):
-            let table = (0..<Int(vocabularySize)).map(rbValue)
-            let outcome: RunOutcome<Moments>
-            switch policySampler {
-            case .uniform(let p):
-                outcome = try Engine.run(SingleRBKernel(policy: p, table: table, constant: false, center: exact),
-                                         plan: plan, settings: settings)
-            case .alias(let p):
-                outcome = try Engine.run(SingleRBKernel(policy: p, table: table, constant: false, center: exact),
-                                         plan: plan, settings: settings)
-            }
-            let m = outcome.statistics
-            estimate = try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: settings.confidence)
-            (outcomeRollouts, seconds, cpuSeconds) = (outcome.rollouts, outcome.seconds, outcome.cpuSeconds)
+            let histogram: SurpriseHistogram? = binWidth == nil ? nil
+                : uniformPrior ? .atoms([(table[0], outcome.samples)]) : outcome.statistics.histogram
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: histogram)
         }
 
+        var bounds = self.bounds
+        if estimator == .plugin { bounds.append(("plugin_bias_vs_exact", measured.estimate.value - exact)) }
         return ChannelResult(
-            channel: "single", parameters: parameters(blockSize: blockSize), estimator: estimator.rawValue,
-            estimate: estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
-            rollouts: outcomeRollouts, warnings: [], seconds: seconds, cpuSeconds: cpuSeconds,
-            throughputUnit: "rollouts", throughputUnits: Double(outcomeRollouts), settings: settings)
+            channel: "single", parameters: parameters, estimator: estimator.rawValue,
+            estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
+            rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
+            throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
+            stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
     }
 
     /// Pointwise values of the four (hit, flip) classes at a symbol whose
@@ -190,7 +233,7 @@ public struct SingleChannel: Sendable {
         return table
     }
 
-    func estimateUniformPriorPointwise(_ counts: ClassCounts, values: [Double], level: Double) throws -> Estimate {
+    static func estimateUniformPriorPointwise(_ counts: ClassCounts, values: [Double], noise: Double, level: Double) throws -> Estimate {
         let n = counts.total
         if noise == 0 {
             // Affine in the number of successes: a count-based interval keeps
@@ -217,7 +260,7 @@ struct SinglePointwiseUniformPriorKernel<Policy: SymbolSampler>: BlockKernel {
         flips = noise > 0 ? BernoulliWords(probability: noise) : nil
     }
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<ClassCounts> {
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<ClassCounts> {
         var counts = ClassCounts(classes: 4)
         var hitKept: UInt64 = 0, missKept: UInt64 = 0, hitFlipped: UInt64 = 0, missFlipped: UInt64 = 0
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
@@ -255,17 +298,19 @@ struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: Block
     /// table[4 t + class], class = hit + 2 flip.
     let table: [Double]
     let center: Double
+    let binWidth: Double?
 
-    init(policy: Policy, prior: Prior, noise: Double, table: [Double], center: Double) {
+    init(policy: Policy, prior: Prior, noise: Double, table: [Double], center: Double, binWidth: Double?) {
         self.policy = policy
         self.prior = prior
         flips = noise > 0 ? BernoulliWords(probability: noise) : nil
         self.table = table
         self.center = center
+        self.binWidth = binWidth
     }
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center)
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
+        var moments = Moments(center: center, binWidth: binWidth)
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -297,9 +342,10 @@ struct SingleRBKernel<Policy: SymbolSampler>: BlockKernel {
     let table: [Double]
     let constant: Bool
     let center: Double
+    let binWidth: Double?
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center)
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
+        var moments = Moments(center: center, binWidth: binWidth)
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -315,5 +361,44 @@ struct SingleRBKernel<Policy: SymbolSampler>: BlockKernel {
             }
         }
         return BlockResult(statistics: moments, rollouts: UInt64(samples))
+    }
+}
+
+/// Plug-in kernel: each rollout's cell (S, T, r) is recorded; the model is
+/// not used at all, as with logged rollouts.
+struct SinglePluginKernel<Policy: SymbolSampler, Prior: SymbolSampler>: BlockKernel {
+    let policy: Policy
+    let prior: Prior
+    let vocabularySize: Int
+    let flips: BernoulliWords?
+
+    init(policy: Policy, prior: Prior, vocabularySize: UInt64, noise: Double) {
+        self.policy = policy
+        self.prior = prior
+        self.vocabularySize = Int(vocabularySize)
+        flips = noise > 0 ? BernoulliWords(probability: noise) : nil
+    }
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<PluginStatistics> {
+        let v = vocabularySize
+        var statistics = PluginStatistics(cells: 2 * v * v, observations: 2 * v, block: block, capacity: samples)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
+            let rollouts = buffer.baseAddress!
+            let answers = rollouts + 64
+            var done = 0
+            while done < samples {
+                let batch = min(64, samples - done)
+                policy.fill(rollouts, count: batch, from: &source)
+                prior.fill(answers, count: batch, from: &source)
+                let flipped = flips?.word(&source) ?? 0
+                for j in 0..<batch {
+                    let t = Int(rollouts[j]), s = Int(answers[j])
+                    let reward = (t == s ? 1 : 0) ^ Int((flipped >> UInt64(j)) & 1)
+                    statistics.blockCells.append(UInt32(s * 2 * v + t * 2 + reward))
+                }
+                done += batch
+            }
+        }
+        return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
 }

@@ -1,19 +1,32 @@
 import Foundation
 
 /// `token`: T target bits s_t ~ Bernoulli(p), policy bits x_t ~ Bernoulli(1/2),
-/// per-token rewards R_t = 1{x_t == s_t}, each flipped with probability eps.
+/// per-token rewards R_t = 1{x_t == s_t}, each flipped with probability eps,
+/// then aggregated as `reward` says.
 ///
-/// Exact value: T [h(p (*) eps) - h(eps)]; exactly T bits for p = 1/2 and
-/// eps = 0 (the seed's Fig. 7).
+/// Exact values (x is a fair coin, so the number c of correct tokens in any
+/// span of n tokens is Binomial(n, 1/2) whatever p is):
+/// - per-token: T [h(p (*) eps) - h(eps)]; exactly T bits for p = 1/2, eps = 0.
+/// - checkpoint:C: a block of n tokens is rewarded when all its noisy R_t
+///   are 1, so P(r = 1 | x, s) = (1-eps)^c eps^(n-c) and
+///   P(r = 1 | x) = (p (*) eps)^k ((1-p) (*) eps)^(n-k), k the ones of x in
+///   the block; I = sum_blocks E_k h(P(r=1|x)) - E_c h(P(r=1|x,s)), which is
+///   (T/C) h(2^-C) for p = 1/2, eps = 0 and C dividing T.
+/// - sum / graded:B: I = E_k H(G | k) - E_c H(G | c), G the (graded) sum,
+///   from the exact distributions Binomial(k, p (*) eps) * Binomial(T-k,
+///   (1-p) (*) eps) and Binomial(c, 1-eps) * Binomial(T-c, eps).
 public struct TokenChannel: Sendable {
     public let length: Int
     public let episodes: UInt64
     public let targetBias: Double
     public let noise: Double
+    public let reward: TokenReward
+    public let estimator: EstimatorKind
 
     public static let maximumLength = 1 << 16
 
-    public init(length: Int, episodes: UInt64, targetBias: Double = 0.5, noise: Double = 0) throws {
+    public init(length: Int, episodes: UInt64, targetBias: Double = 0.5, noise: Double = 0,
+                reward: TokenReward = .perToken, estimator: EstimatorKind = .pointwise) throws {
         guard length >= 1 else {
             throw RewardBitsError.invalidInput("--length must be at least 1 (got \(length))")
         }
@@ -23,126 +36,296 @@ public struct TokenChannel: Sendable {
         try Validate.count(episodes, option: "--episodes", minimum: 2)
         try Validate.probability(targetBias, option: "--target-bias")
         try Validate.noise(noise)
+        switch reward {
+        case .sum, .graded:
+            guard length <= TokenReward.maximumAggregateLength else {
+                throw RewardBitsError.invalidInput(
+                    "--reward \(reward) tabulates the distribution of the sum and supports --length up to \(TokenReward.maximumAggregateLength) (got \(length))")
+            }
+        case .checkpoint(let c):
+            guard c <= length else {
+                throw RewardBitsError.invalidInput("--reward checkpoint:\(c) needs C <= --length \(length)")
+            }
+        case .perToken:
+            break
+        }
+        guard estimator == .pointwise || estimator == .plugin else {
+            throw RewardBitsError.invalidInput("token supports --estimator pointwise or plugin (got \(estimator.rawValue))")
+        }
         self.length = length
         self.episodes = episodes
         self.targetBias = targetBias
         self.noise = noise
+        self.reward = reward
+        self.estimator = estimator
+        if estimator == .plugin {
+            let cells = pow(2, 2 * Double(length)) * Double(rewardAlphabet)
+            guard cells <= Double(PluginStatistics.maximumCells) else {
+                throw RewardBitsError.invalidInput(
+                    "--estimator plugin needs |S| x |O| = 2^T x 2^T x \(rewardAlphabet) <= 2^24 cells; T = \(length) gives \(cells) (use --length 8 or less)")
+            }
+            guard episodes <= 1 << 36 else {
+                throw RewardBitsError.invalidInput("--estimator plugin counts at most 2^36 episodes (got \(episodes))")
+            }
+        }
     }
 
     public var defaultBlockSize: UInt64 {
         BlockPlan.powerOfTwoBlockSize(target: Double(1 << 22) / Double(length))
     }
 
-    public func exactValue() -> Double {
-        Double(length) * (Information.binaryEntropy(Information.flip(targetBias, noise))
-                          - Information.binaryEntropy(noise))
+    /// Block sizes of the checkpoints: (size, how many).
+    var checkpointBlocks: [(size: Int, count: Int)] {
+        guard case .checkpoint(let c) = reward else { return [] }
+        var blocks = [(size: c, count: length / c)]
+        if length % c != 0 { blocks.append((size: length % c, count: 1)) }
+        return blocks
     }
 
-    public var bounds: [(String, Double)] { [("T_bits", Double(length))] }
+    /// Distinct reward values an episode can produce (the plug-in's |O| / 2^T).
+    var rewardAlphabet: Int {
+        switch reward {
+        case .perToken: return 1 << min(length, 30)
+        case .checkpoint: return 1 << min(checkpointBlocks.reduce(0) { $0 + $1.count }, 30)
+        case .sum: return length + 1
+        case .graded: return Set((0...length).map { TokenReward.grade(sum: $0, length: length, bits: gradeBits) }).count
+        }
+    }
+
+    var gradeBits: Int {
+        if case .graded(let b) = reward { return b }
+        return 0
+    }
+
+    /// Binomial(n, 1/2) probabilities, in log space so n = 2^16 is fine.
+    static func fairBinomial(_ n: Int) -> [Double] {
+        (0...n).map { k in exp(lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1)) - Double(n) * M_LN2) }
+    }
+
+    /// P(R_t = 1 | x_t = 1) and P(R_t = 1 | x_t = 0).
+    var rewardGivenPolicy: (one: Double, zero: Double) {
+        targetBias == 0.5 ? (0.5, 0.5) : (Information.flip(targetBias, noise), Information.flip(1 - targetBias, noise))
+    }
+
+    public func exactValue() -> Double {
+        switch reward {
+        case .perToken:
+            return Double(length) * (Information.binaryEntropy(Information.flip(targetBias, noise))
+                                     - Information.binaryEntropy(noise))
+        case .checkpoint:
+            var total = CompensatedSum()
+            for (size, count) in checkpointBlocks {
+                let tables = checkpointTables(size: size)
+                let weights = Self.fairBinomial(size)
+                var block = 0.0
+                for j in 0...size {
+                    block += weights[j] * (Information.binaryEntropy(exp(tables.logMarginal[j]))
+                                           - Information.binaryEntropy(exp(tables.logConditional[j])))
+                }
+                total.add(Double(count) * block)
+            }
+            return total.value
+        case .sum, .graded:
+            let tables = aggregateTables()
+            let weights = Self.fairBinomial(length)
+            var total = CompensatedSum()
+            for j in 0...length {
+                total.add(weights[j] * (Information.entropy(tables.marginal[j]) - Information.entropy(tables.conditional[j])))
+            }
+            return total.value
+        }
+    }
+
+    public var bounds: [(String, Double)] {
+        switch reward {
+        case .perToken: return [("T_bits", Double(length))]
+        case .checkpoint: return [("checkpoints", Double(checkpointBlocks.reduce(0) { $0 + $1.count }))]
+        case .sum: return [("log2_T_plus_1", log2(Double(length) + 1))]
+        case .graded(let b): return [("B_bits", Double(b)), ("log2_levels", log2(Double(rewardAlphabet)))]
+        }
+    }
 
     public func parameters(blockSize: UInt64) -> [(String, JSONValue)] {
         [("length", .integer(Int64(length))), ("episodes", .unsigned(episodes)),
-         ("target_bias", .number(targetBias)), ("noise", .number(noise)), ("reward", .string("per-token")),
-         ("estimator", .string("pointwise")),
+         ("target_bias", .number(targetBias)), ("noise", .number(noise)), ("reward", .string(reward.description)),
+         ("estimator", .string(estimator.rawValue)),
          ("block_size", .unsigned(blockSize)), ("stream_format", .integer(Int64(StreamFormat.version)))]
     }
 
-    /// Count index of the per-episode count vector.
+    /// Count index of the per-episode count vector (per-token rewards).
     enum Count: Int, CaseIterable {
         case flipped = 0, policyOneRewardOne, policyOneRewardZero, policyZeroRewardOne, policyZeroRewardZero
     }
 
-    /// The pointwise information of an episode is affine in its counts:
+    /// Per-token rewards: the pointwise information of an episode is affine
+    /// in its counts:
     /// i = T log2(1 - eps) + f (log2 eps - log2(1 - eps)) - sum_{x,r} n_{x r} log2 P(R = r | x).
     func pointwiseCoefficients() -> (offset: Double, coefficients: [Double]) {
         let eps = noise
         let keep = log2(1 - eps)
         let flipCoefficient = eps > 0 ? log2(eps) - keep : 0
-        // P(R = 1 | x = 1) = p (*) eps, P(R = 1 | x = 0) = (1 - p) (*) eps.
-        let a1 = targetBias == 0.5 ? 0.5 : Information.flip(targetBias, eps)
-        let a0 = targetBias == 0.5 ? 0.5 : Information.flip(1 - targetBias, eps)
+        let (a1, a0) = rewardGivenPolicy
         func minusLog(_ x: Double) -> Double { x > 0 ? -log2(x) : 0 }
         return (Double(length) * keep,
                 [flipCoefficient, minusLog(a1), minusLog(1 - a1), minusLog(a0), minusLog(1 - a0)])
     }
 
-    public func run(settings: RunSettings) throws -> ChannelResult {
-        let blockSize = settings.blockSize ?? defaultBlockSize
-        let plan = BlockPlan(totalSamples: episodes, blockSize: blockSize)
-        let kernel = TokenKernel(length: length, targetBias: targetBias, noise: noise)
-        let outcome = try Engine.run(kernel, plan: plan, settings: settings, unitsPerSample: Double(length),
-                                     unitName: "token rewards")
-        let statistics = outcome.statistics
-        let (offset, coefficients) = pointwiseCoefficients()
-        let level = settings.confidence
-        let estimate: Estimate
-        if targetBias == 0.5 {
-            // Every -log2 P(R | x) is 1: i = T (1 + log2(1 - eps)) + f log2(eps / (1 - eps)),
-            // affine in the total flip count ~ Binomial(N T, eps).
-            let trials = UInt64(length) * outcome.samples
-            let flips = UInt64(statistics.sums[Count.flipped.rawValue])
-            estimate = try Estimate.affineBinomial(
-                offset: offset + Double(length), slope: coefficients[0] * Double(length),
-                successes: flips, trials: trials, samples: outcome.samples, level: level)
-        } else {
-            let (mean, variance) = statistics.affineMoments(offset: offset, coefficients: coefficients)
-            estimate = try Estimate.studentT(mean: mean, variance: variance, samples: outcome.samples, level: level)
+    /// Checkpoint block of n tokens: log P(r = 1 | c correct) and
+    /// log P(r = 1 | k policy ones), natural logs, for c, k = 0...n.
+    func checkpointTables(size n: Int) -> (logConditional: [Double], logMarginal: [Double]) {
+        let (a1, a0) = rewardGivenPolicy
+        func logPower(_ base: Double, _ exponent: Int) -> Double {
+            exponent == 0 ? 0 : Double(exponent) * log(base)
         }
+        let conditional = (0...n).map { c in logPower(1 - noise, c) + logPower(noise, n - c) }
+        let marginal = (0...n).map { k in logPower(a1, k) + logPower(a0, n - k) }
+        return (conditional, marginal)
+    }
+
+    /// The distribution of the reward level (sum, or grade) given c correct
+    /// tokens and given k policy ones; levels are indexed densely.
+    func aggregateTables() -> (conditional: [[Double]], marginal: [[Double]], levelOfSum: [Int]) {
+        let t = length
+        let conditionalSums = TokenSumDistributions.mixtures(length: t, a: 1 - noise, b: noise)
+        let (a1, a0) = rewardGivenPolicy
+        let marginalSums = TokenSumDistributions.mixtures(length: t, a: a1, b: a0)
+        var levelOfSum = Array(0...t)
+        if case .graded(let b) = reward {
+            let grades = (0...t).map { TokenReward.grade(sum: $0, length: t, bits: b) }
+            let distinct = Array(Set(grades)).sorted()
+            levelOfSum = grades.map { distinct.firstIndex(of: $0)! }
+        }
+        let levels = (levelOfSum.max() ?? 0) + 1
+        func fold(_ rows: [[Double]]) -> [[Double]] {
+            rows.map { row in
+                var out = [Double](repeating: 0, count: levels)
+                for (m, p) in row.enumerated() { out[levelOfSum[m]] += p }
+                return out
+            }
+        }
+        return (fold(conditionalSums), fold(marginalSums), levelOfSum)
+    }
+
+    /// Checkpoints with p = 1/2, no noise and C dividing T: (offset, slope,
+    /// blocks per episode) of the estimate as an affine function of the
+    /// fraction of rewarded blocks.
+    func checkpointAffineForm() -> (offset: Double, slope: Double, blocks: UInt64)? {
+        guard case .checkpoint(let c) = reward, targetBias == 0.5, noise == 0, length % c == 0 else { return nil }
+        let missed = Information.minusLog2OneMinus(pow(2, -Double(c)))
+        let blocks = length / c
+        return (Double(blocks) * missed, Double(blocks) * (Double(c) - missed), UInt64(blocks))
+    }
+
+    public func run(settings: RunSettings) throws -> ChannelResult {
+        let blockSize = estimator == .plugin
+            ? try PluginStatistics.blockSize(samples: episodes, requested: settings.blockSize, default: defaultBlockSize)
+            : settings.blockSize ?? defaultBlockSize
+        let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
+        let runner = ChannelRun(channel: "token", parameters: parameters, settings: settings)
+        let level = settings.confidence
+        let binWidth = settings.histogramBinWidth
+        let exact = exactValue()
+        let units = Double(length)
+        let measured: Measurement
+
+        if estimator == .plugin {
+            guard binWidth == nil else {
+                throw RewardBitsError.invalidInput("--histogram needs per-sample values: use --estimator pointwise")
+            }
+            guard settings.stopping == nil else {
+                throw RewardBitsError.invalidInput("--target-halfwidth is not available for --estimator plugin (its interval needs a bootstrap)")
+            }
+            let seed = settings.seed
+            let estimate: @Sendable (PluginStatistics) throws -> Estimate = { try $0.estimate(level: level, seed: seed) }
+            let kernel = TokenPluginKernel(channel: self)
+            let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
+                                             unitsPerSample: units, unitName: "token rewards")
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics))
+        } else if reward == .perToken {
+            let (offset, coefficients) = pointwiseCoefficients()
+            let fair = targetBias == 0.5
+            let t = length
+            let estimate: @Sendable (TokenStatistics) throws -> Estimate = { statistics in
+                let counts = statistics.counts
+                if fair {
+                    // Every -log2 P(R | x) is 1: i = T (1 + log2(1 - eps)) + f log2(eps / (1 - eps)),
+                    // affine in the total flip count ~ Binomial(N T, eps).
+                    return try Estimate.affineBinomial(
+                        offset: offset + Double(t), slope: coefficients[0] * Double(t),
+                        successes: UInt64(counts.sums[Count.flipped.rawValue]), trials: UInt64(t) * counts.samples,
+                        samples: counts.samples, level: level)
+                }
+                let (mean, variance) = counts.affineMoments(offset: offset, coefficients: coefficients)
+                return try Estimate.studentT(mean: mean, variance: variance, samples: counts.samples, level: level)
+            }
+            var flips: (@Sendable (TokenStatistics) -> UInt64)?
+            if fair && noise > 0 {
+                flips = { UInt64($0.counts.sums.isEmpty ? 0 : $0.counts.sums[Count.flipped.rawValue]) }
+            }
+            let kernel = TokenKernel(length: length, targetBias: targetBias, noise: noise,
+                                     valueOffset: offset, valueCoefficients: coefficients, binWidth: binWidth)
+            let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
+                                             successes: flips, unitsPerSample: units, unitName: "token rewards")
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
+                                   histogram: outcome.statistics.values.histogram)
+        } else {
+            let kernel = try TokenAggregateKernel(channel: self, center: exact, binWidth: binWidth)
+            // Checkpoints with p = 1/2, no noise and C dividing T: each block
+            // is worth C bits when rewarded and -log2(1 - 2^-C) otherwise, so
+            // the estimate is affine in the rewarded blocks ~ Binomial(N T/C, 2^-C).
+            let affine = checkpointAffineForm()
+            let estimate: @Sendable (TokenStatistics) throws -> Estimate = { statistics in
+                let m = statistics.values
+                if let affine {
+                    return try Estimate.affineBinomial(
+                        offset: affine.offset, slope: affine.slope, successes: statistics.successes,
+                        trials: affine.blocks * m.count, samples: m.count, level: level)
+                }
+                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+            }
+            var rewarded: (@Sendable (TokenStatistics) -> UInt64)?
+            if case .checkpoint = reward { rewarded = { $0.successes } }
+            let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
+                                             successes: rewarded, unitsPerSample: units, unitName: "token rewards")
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
+                                   histogram: outcome.statistics.values.histogram)
+        }
+        var bounds = self.bounds
+        if estimator == .plugin { bounds.append(("plugin_bias_vs_exact", measured.estimate.value - exact)) }
         return ChannelResult(
-            channel: "token", parameters: parameters(blockSize: blockSize), estimator: "pointwise",
-            estimate: estimate, exact: exactValue(), bounds: bounds, boundEstimates: [], boundExacts: [],
-            rollouts: outcome.rollouts, warnings: [], seconds: outcome.seconds, cpuSeconds: outcome.cpuSeconds,
-            throughputUnit: "token rewards", throughputUnits: Double(outcome.samples) * Double(length),
-            settings: settings)
+            channel: "token", parameters: parameters, estimator: estimator.rawValue,
+            estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
+            rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
+            throughputUnit: "token rewards", throughputUnits: Double(measured.samples) * Double(length),
+            settings: settings, stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
     }
 }
 
-/// Per-token rewards on 64-bit words: each word carries 64 tokens' policy
-/// bits x, target bits s (exact Bernoulli(p)) and flip bits e (exact
-/// Bernoulli(eps)); the counts of an episode are popcounts.
-struct TokenKernel: BlockKernel {
-    let length: Int
-    let targets: BernoulliWords
-    let flips: BernoulliWords
+/// A token block's statistics: exact count moments (per-token rewards), the
+/// moments of the per-episode value (aggregate rewards; or only its
+/// histogram), and a count of rare successes (flips or rewarded checkpoints).
+public struct TokenStatistics: SufficientStatistics {
+    public var counts = CountMoments()
+    public var values = Moments()
+    public var successes: UInt64 = 0
 
-    init(length: Int, targetBias: Double, noise: Double) {
-        self.length = length
-        targets = BernoulliWords(probability: targetBias)
-        flips = BernoulliWords(probability: noise)
+    public init() {}
+
+    public mutating func merge(_ next: TokenStatistics) {
+        counts.merge(next.counts)
+        values.merge(next.values)
+        successes += next.successes
     }
 
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<CountMoments> {
-        var moments = CountMoments(dimensions: 5)
-        let words = (length + 63) / 64
-        let lastMask = length % 64 == 0 ? UInt64.max : (UInt64(1) << UInt64(length % 64)) - 1
-        let fairTargets = targets.probability == 0.5
-        let noiseless = flips.probability == 0
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 5) { counts in
-            let counts = counts.baseAddress!
-            for _ in 0..<samples {
-                var flipped: UInt64 = 0, n11: UInt64 = 0, n10: UInt64 = 0, n01: UInt64 = 0
-                for w in 0..<words {
-                    let mask = w == words - 1 ? lastMask : UInt64.max
-                    let x = source.next64()
-                    let s = fairTargets ? source.next64() : targets.word(&source)
-                    let e = noiseless ? 0 : flips.word(&source)
-                    let correct = ~(x ^ s)
-                    let reward = correct ^ e
-                    // The likelihood P(R | x, s) is read off the observation:
-                    // a reward that disagrees with correctness was flipped.
-                    flipped &+= UInt64(((reward ^ correct) & mask).nonzeroBitCount)
-                    n11 &+= UInt64((x & reward & mask).nonzeroBitCount)
-                    n10 &+= UInt64((x & ~reward & mask).nonzeroBitCount)
-                    n01 &+= UInt64((~x & reward & mask).nonzeroBitCount)
-                }
-                counts[0] = flipped
-                counts[1] = n11
-                counts[2] = n10
-                counts[3] = n01
-                counts[4] = UInt64(length) - n11 - n10 - n01
-                moments.add(counts)
-            }
-        }
-        return BlockResult(statistics: moments, rollouts: UInt64(samples))
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(counts)
+        writer.write(values)
+        writer.write(successes)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        counts = try reader.read()
+        values = try reader.read()
+        successes = try reader.readUInt64()
     }
 }

@@ -2,7 +2,7 @@
 /// and reduce them to sufficient statistics.
 public protocol BlockKernel: Sendable {
     associatedtype Statistics: SufficientStatistics
-    func run<S: RandomStream & ~Copyable>(samples: Int, source: inout WordSource<S>) -> BlockResult<Statistics>
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Statistics>
 }
 
 /// One block's statistics and the number of policy draws it made.

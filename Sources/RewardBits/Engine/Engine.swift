@@ -10,15 +10,32 @@ public struct RunSettings: Sendable {
     /// Samples per block; nil lets the channel choose its default.
     public var blockSize: UInt64?
     public var showProgress: Bool
+    /// Stop once the interval is this narrow (the sample count is then a cap).
+    public var stopping: SequentialStopping?
+    /// Save and resume the run's merged statistics here.
+    public var checkpointPath: String?
+    /// Seconds between checkpoint saves.
+    public var checkpointInterval: Double
+    public var interrupt: InterruptFlag?
+    /// Collect the distribution of per-sample values with this bin width (bits).
+    public var histogramBinWidth: Double?
 
     public init(seed: UInt64 = 1, threads: Int = Engine.defaultThreads, generator: RandomGenerator = .philox,
-                confidence: Double = 0.95, blockSize: UInt64? = nil, showProgress: Bool = false) {
+                confidence: Double = 0.95, blockSize: UInt64? = nil, showProgress: Bool = false,
+                stopping: SequentialStopping? = nil, checkpointPath: String? = nil, checkpointInterval: Double = 1,
+                interrupt: InterruptFlag? = nil,
+                histogramBinWidth: Double? = nil) {
         self.seed = seed
         self.threads = threads
         self.generator = generator
         self.confidence = confidence
         self.blockSize = blockSize
         self.showProgress = showProgress
+        self.stopping = stopping
+        self.checkpointPath = checkpointPath
+        self.checkpointInterval = checkpointInterval
+        self.interrupt = interrupt
+        self.histogramBinWidth = histogramBinWidth
     }
 }
 
@@ -31,6 +48,10 @@ public struct RunOutcome<Statistics: SufficientStatistics>: Sendable {
     public var seconds: Double
     /// CPU seconds of the whole process during the run (user + system).
     public var cpuSeconds: Double
+    /// True when the stop rule ended the run before its last block.
+    public var stoppedEarly: Bool
+    /// Blocks taken from a checkpoint rather than computed in this process.
+    public var resumedBlocks: UInt64
 }
 
 /// Runs a kernel over the blocks of a plan on `threads` workers.
@@ -39,13 +60,14 @@ public struct RunOutcome<Statistics: SufficientStatistics>: Sendable {
 /// run each on its own stream (seed, block index). Finished blocks wait in a
 /// small window until every earlier block is done, then are merged in block
 /// order; a worker pauses when the window is full, so memory is
-/// O(threads x block) whatever the number of samples.
+/// O(threads x block) whatever the number of samples. The stop rule and the
+/// checkpoints act at merge boundaries only, so neither depends on timing.
 public enum Engine {
     public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     public static func run<K: BlockKernel>(
-        _ kernel: K, plan: BlockPlan, settings: RunSettings, unitsPerSample: Double = 1,
-        unitName: String = "rollouts"
+        _ kernel: K, plan: BlockPlan, settings: RunSettings, control: RunControl<K.Statistics> = RunControl(),
+        unitsPerSample: Double = 1, unitName: String = "rollouts"
     ) throws -> RunOutcome<K.Statistics> {
         guard settings.threads >= 1 else {
             throw RewardBitsError.invalidInput("--threads must be at least 1 (got \(settings.threads))")
@@ -54,11 +76,23 @@ public enum Engine {
             throw RewardBitsError.invalidInput(
                 "this run needs \(plan.blockCount) blocks but --rng \(settings.generator) gives distinct streams to at most \(settings.generator.maximumBlocks); use --rng philox or a larger --block-size")
         }
+        var start = RunState<K.Statistics>()
+        if let checkpoint = control.checkpoint {
+            try checkpoint.checkWritable()
+            if let saved = try checkpoint.load(K.Statistics.self) {
+                guard saved.nextBlock <= plan.blockCount else {
+                    throw RewardBitsError.corruptCheckpoint(
+                        "--checkpoint \(checkpoint.path) is past the end of this run (block \(saved.nextBlock) of \(plan.blockCount))")
+                }
+                start = saved
+            }
+        }
         let progress = settings.showProgress
             ? ProgressLine(totalSamples: plan.totalSamples, unitsPerSample: unitsPerSample, unitName: unitName) : nil
-        let state = SchedulerState<K.Statistics>(plan: plan, window: settings.threads * 4, progress: progress)
+        let state = SchedulerState<K.Statistics>(plan: plan, window: settings.threads * 4, start: start,
+                                                 control: control, progress: progress)
         let cpuStart = ProcessClock.cpuSeconds()
-        let start = DispatchTime.now()
+        let clockStart = DispatchTime.now()
         let generator = settings.generator
         let seed = settings.seed
         let workers = settings.threads
@@ -71,24 +105,28 @@ public enum Engine {
                 switch generator {
                 case .philox:
                     var source = WordSource(PhiloxStream(key))
-                    result = kernel.run(samples: samples, source: &source)
+                    result = kernel.run(block: block, samples: samples, source: &source)
                 case .gsl(let type):
                     var source = WordSource(GSLStream(type: type, key: key))
-                    result = kernel.run(samples: samples, source: &source)
+                    result = kernel.run(block: block, samples: samples, source: &source)
                 }
                 state.finish(block: block, samples: UInt64(samples), result: result)
             }
         }
-        if workers == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+        if !start.complete {
+            if workers == 1 {
+                work(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+            }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - clockStart.uptimeNanoseconds) / 1e9
         progress?.finish()
-        let (statistics, samples, rollouts, blocks) = state.result()
-        return RunOutcome(statistics: statistics, samples: samples, rollouts: rollouts, blocks: blocks,
-                          seconds: seconds, cpuSeconds: ProcessClock.cpuSeconds() - cpuStart)
+        let final = try state.finishRun()
+        return RunOutcome(statistics: final.statistics, samples: final.samples, rollouts: final.rollouts,
+                          blocks: final.nextBlock, seconds: seconds,
+                          cpuSeconds: ProcessClock.cpuSeconds() - cpuStart,
+                          stoppedEarly: final.nextBlock < plan.blockCount, resumedBlocks: start.nextBlock)
     }
 }
 
@@ -97,28 +135,39 @@ final class SchedulerState<Statistics: SufficientStatistics>: @unchecked Sendabl
     private let condition = NSCondition()
     private let plan: BlockPlan
     private let window: UInt64
+    private let control: RunControl<Statistics>
     private let progress: ProgressLine?
-    private var nextToIssue: UInt64 = 0
-    private var nextToMerge: UInt64 = 0
+    private var state: RunState<Statistics>
+    /// Blocks at or beyond this are never merged (the stop rule lowers it).
+    private var limit: UInt64
+    private var nextToIssue: UInt64
     private var pending: [UInt64: (BlockResult<Statistics>, UInt64)] = [:]
-    private var merged = Statistics()
-    private var samples: UInt64 = 0
-    private var rollouts: UInt64 = 0
+    private var lastSave = Date()
+    private var saveError: RewardBitsError?
 
-    init(plan: BlockPlan, window: Int, progress: ProgressLine?) {
+    init(plan: BlockPlan, window: Int, start: RunState<Statistics>, control: RunControl<Statistics>,
+         progress: ProgressLine?) {
         self.plan = plan
         self.window = UInt64(max(window, 2))
+        self.control = control
         self.progress = progress
+        state = start
+        limit = start.complete ? start.nextBlock : plan.blockCount
+        nextToIssue = start.nextBlock
     }
 
-    /// The next block to run, or nil when every block has been handed out.
+    private var stopping: Bool {
+        saveError != nil || (control.interrupt?.isRaised ?? false)
+    }
+
+    /// The next block to run, or nil when there is nothing more to hand out.
     func claim() -> UInt64? {
         condition.lock()
         defer { condition.unlock() }
-        while nextToIssue < plan.blockCount && nextToIssue - nextToMerge >= window {
+        while nextToIssue < limit && nextToIssue - state.nextBlock >= window && !stopping {
             condition.wait()
         }
-        guard nextToIssue < plan.blockCount else { return nil }
+        guard nextToIssue < limit, !stopping else { return nil }
         let block = nextToIssue
         nextToIssue += 1
         return block
@@ -128,20 +177,52 @@ final class SchedulerState<Statistics: SufficientStatistics>: @unchecked Sendabl
         condition.lock()
         defer { condition.unlock() }
         pending[block] = (result, blockSamples)
-        while let (next, count) = pending.removeValue(forKey: nextToMerge) {
-            merged.merge(next.statistics)
-            samples += count
-            rollouts += next.rollouts
-            nextToMerge += 1
+        while state.nextBlock < limit, let (next, count) = pending.removeValue(forKey: state.nextBlock) {
+            state.statistics.merge(next.statistics)
+            state.samples += count
+            state.rollouts += next.rollouts
+            state.nextBlock += 1
+            if let stopRule = control.stopRule, stopRule(state.statistics, state.samples) {
+                limit = state.nextBlock
+            }
         }
-        progress?.update(samples: samples)
+        if state.nextBlock >= limit { pending.removeAll() }
+        if let checkpoint = control.checkpoint, Date().timeIntervalSince(lastSave) >= checkpoint.interval,
+           state.nextBlock < limit {
+            save(checkpoint)
+        }
+        progress?.update(samples: state.samples, halfWidth: control.halfWidth?(state.statistics, state.samples))
         condition.broadcast()
     }
 
-    func result() -> (Statistics, UInt64, UInt64, UInt64) {
+    private func save(_ checkpoint: CheckpointFile) {
+        do {
+            try checkpoint.save(state)
+        } catch let error as RewardBitsError {
+            saveError = error
+        } catch {
+            saveError = .cannotWrite("--checkpoint \(checkpoint.path): \(error)")
+        }
+        lastSave = Date()
+    }
+
+    /// Called once the workers are done: saves the final checkpoint and
+    /// reports an interrupt or a failed save.
+    func finishRun() throws -> RunState<Statistics> {
         condition.lock()
         defer { condition.unlock() }
-        return (merged, samples, rollouts, nextToMerge)
+        if let saveError { throw saveError }
+        state.complete = state.nextBlock >= limit
+        if let checkpoint = control.checkpoint {
+            save(checkpoint)
+            if let saveError { throw saveError }
+        }
+        if !state.complete, control.interrupt?.isRaised ?? false {
+            let saved = control.checkpoint.map { "; checkpoint saved to \($0.path), rerun the same command to resume" } ?? ""
+            throw RewardBitsError.interrupted(
+                "interrupted after \(state.samples) of \(plan.totalSamples) samples\(saved)")
+        }
+        return state
     }
 }
 

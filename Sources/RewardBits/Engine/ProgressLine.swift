@@ -20,7 +20,7 @@ final class ProgressLine: @unchecked Sendable {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
     /// Called with the scheduler's lock held.
-    func update(samples: UInt64) {
+    func update(samples: UInt64, halfWidth: Double?) {
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now
@@ -28,10 +28,12 @@ final class ProgressLine: @unchecked Sendable {
         let fraction = Double(samples) / Double(totalSamples)
         let rate = Double(samples) * unitsPerSample / max(elapsed, 1e-9)
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
-        let line = String(format: "\r%5.1f%%  %@ %@  %@/s  ETA %@   ",
+        var line = String(format: "\r%5.1f%%  %@ %@  %@/s  ETA %@",
                           fraction * 100,
                           Format.compact(Double(samples) * unitsPerSample), unitName,
                           Format.compact(rate), Format.duration(eta))
+        if let halfWidth { line += String(format: "  CI +-%.3g", halfWidth) }
+        line += "   "
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true
     }

@@ -32,6 +32,12 @@ extension ChannelResult {
                 ]))
             })))
         }
+        if settings.stopping != nil { members.append(("stopped_early", .bool(stoppedEarly))) }
+        if let histogram {
+            var h: [(String, JSONValue)] = [("of", .string("per-sample values of the \(estimator) estimator, bits"))]
+            if case .object(let rest) = histogram.json { h += rest }
+            members.append(("histogram", .object(h)))
+        }
         members += [
             ("warnings", .array(allWarnings.map { .string($0) })),
             ("rng", .string(settings.generator.description)),

@@ -3,7 +3,7 @@
 ///
 /// Additions are not associative in floating point: the engine always merges
 /// in block order, which keeps results bitwise reproducible.
-public struct CompensatedSum: Sendable, Equatable, Codable {
+public struct CompensatedSum: Sendable, Equatable, BinaryCodable {
     public var high: Double = 0
     public var low: Double = 0
 
@@ -26,4 +26,14 @@ public struct CompensatedSum: Sendable, Equatable, Codable {
 
     @inlinable
     public var value: Double { high + low }
+
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(high)
+        writer.write(low)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        high = try reader.readDouble()
+        low = try reader.readDouble()
+    }
 }

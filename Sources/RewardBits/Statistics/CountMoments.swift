@@ -73,3 +73,17 @@ public struct CountMoments: SufficientStatistics, Equatable {
         return (mean.value, max(0, variance.value))
     }
 }
+
+extension CountMoments {
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(samples)
+        writer.write(sums)
+        writer.write(products)
+    }
+    public init(from reader: inout BinaryReader) throws {
+        samples = try reader.readUInt64()
+        sums = try reader.readUInt128Array()
+        products = try reader.readUInt128Array()
+        guard products.count == sums.count * (sums.count + 1) / 2 else { throw BinaryReader.corrupt }
+    }
+}

@@ -11,6 +11,9 @@ public enum IntervalMethod: String, Sendable, Codable {
     /// the estimator: used when the estimator is affine in a binomial count,
     /// so that rare successes keep their coverage.
     case clopperPearson = "clopper-pearson"
+    /// The plug-in estimator: a normal interval with the standard deviation of
+    /// a bootstrap over fixed groups of blocks.
+    case bootstrap
     /// Every sample fell in one class although others are possible: the
     /// interval reaches toward the other classes' values by the
     /// Clopper-Pearson upper bound on the unseen classes' total frequency.

@@ -1,6 +1,6 @@
 /// What a block of samples reduces to. Blocks are merged in block order, so
 /// floating-point parts give the same bits whatever the thread count.
-public protocol SufficientStatistics: Sendable {
+public protocol SufficientStatistics: Sendable, BinaryCodable {
     /// The statistics of no samples.
     init()
     /// Adds the statistics of the next block.
@@ -13,7 +13,7 @@ public protocol SufficientStatistics: Sendable {
 /// known in advance (a success or a failure under a uniform prior, the number
 /// M of distinct tokens in a group): the mean and variance are then computed
 /// exactly from the counts when the run ends.
-public struct ClassCounts: SufficientStatistics, Equatable, Codable {
+public struct ClassCounts: SufficientStatistics, Equatable {
     public var counts: [UInt64]
 
     public init() { counts = [] }
@@ -49,15 +49,20 @@ public struct ClassCounts: SufficientStatistics, Equatable, Codable {
 
 /// Sums of a real-valued per-sample quantity x, kept as x - center so the
 /// variance does not cancel when it is small against the mean.
-public struct Moments: SufficientStatistics, Equatable, Codable {
+public struct Moments: SufficientStatistics, Equatable {
     public var count: UInt64 = 0
     public var sum = CompensatedSum()
     public var sumOfSquares = CompensatedSum()
     /// The shift subtracted before summing (fixed by the spec, never by data).
     public var center: Double = 0
+    /// The per-sample values' distribution, when asked for (`--histogram`).
+    public var bins: SurpriseBins?
 
     public init() {}
-    public init(center: Double) { self.center = center }
+    public init(center: Double, binWidth: Double? = nil) {
+        self.center = center
+        bins = binWidth.map(SurpriseBins.init(width:))
+    }
 
     @inlinable @inline(__always)
     public mutating func add(_ x: Double) {
@@ -65,16 +70,18 @@ public struct Moments: SufficientStatistics, Equatable, Codable {
         count += 1
         sum.add(d)
         sumOfSquares.add(d * d)
+        if bins != nil { bins!.add(x) }
     }
 
     public mutating func merge(_ next: Moments) {
-        if count == 0 && next.count == 0 { center = next.center; return }
+        if count == 0 && next.count == 0 { center = next.center; bins = next.bins; return }
         if next.count == 0 { return }
         if count == 0 { self = next; return }
         precondition(center == next.center, "blocks summed around different centers")
         count += next.count
         sum.add(next.sum)
         sumOfSquares.add(next.sumOfSquares)
+        if let nextBins = next.bins { bins?.merge(nextBins) }
     }
 
     public var mean: Double { center + sum.value / Double(count) }
@@ -85,5 +92,28 @@ public struct Moments: SufficientStatistics, Equatable, Codable {
         let n = Double(count)
         let m = sum.value / n
         return max(0, (sumOfSquares.value - n * m * m) / (n - 1))
+    }
+}
+
+extension ClassCounts {
+    public func encode(into writer: inout BinaryWriter) { writer.write(counts) }
+    public init(from reader: inout BinaryReader) throws { counts = try reader.readUInt64Array() }
+}
+
+extension Moments {
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(count)
+        writer.write(sum)
+        writer.write(sumOfSquares)
+        writer.write(center)
+        writer.write(bins == nil ? 0 : 1)
+        bins?.encode(into: &writer)
+    }
+    public init(from reader: inout BinaryReader) throws {
+        count = try reader.readUInt64()
+        sum = try reader.read()
+        sumOfSquares = try reader.read()
+        center = try reader.readDouble()
+        if try reader.readInt() == 1 { bins = try SurpriseBins(from: &reader) }
     }
 }

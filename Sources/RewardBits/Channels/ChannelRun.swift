@@ -1,0 +1,64 @@
+import Foundation
+
+/// What every channel does to run a kernel: apply the settings' stop rule,
+/// checkpoint and interrupt, with the channel's own estimator deciding when
+/// the interval is narrow enough.
+struct ChannelRun {
+    let channel: String
+    let parameters: [(String, JSONValue)]
+    let settings: RunSettings
+
+    /// Everything that must match for a checkpoint to be resumed.
+    var identity: [(String, String)] {
+        var pairs: [(String, String)] = [
+            ("channel", channel),
+            ("params", JSONValue.object(parameters).serialized()),
+            ("seed", String(settings.seed)),
+            ("rng", settings.generator.description),
+        ]
+        if let stopping = settings.stopping {
+            pairs.append(("confidence", "\(settings.confidence)"))
+            pairs.append(("stopping", "\(stopping.targetHalfWidth),\(stopping.minimumSamples),\(stopping.minimumSuccesses)"))
+        }
+        if let width = settings.histogramBinWidth { pairs.append(("histogram", "\(width)")) }
+        return pairs
+    }
+
+    /// Runs `kernel` over `totalSamples` samples (the cap, with a stop rule).
+    ///
+    /// `estimate` turns merged statistics into the estimate; `successes`
+    /// counts the rare events a rare-event channel must see (at least
+    /// `minimumSuccesses`) before it may stop.
+    func execute<K: BlockKernel>(
+        _ kernel: K, totalSamples: UInt64, blockSize: UInt64,
+        estimate: @escaping @Sendable (K.Statistics) throws -> Estimate,
+        successes: (@Sendable (K.Statistics) -> UInt64)? = nil,
+        unitsPerSample: Double = 1, unitName: String = "rollouts"
+    ) throws -> RunOutcome<K.Statistics> {
+        var control = RunControl<K.Statistics>()
+        if let stopping = settings.stopping {
+            control.stopRule = { statistics, samples in
+                guard samples >= stopping.minimumSamples else { return false }
+                if let successes, successes(statistics) < stopping.minimumSuccesses { return false }
+                guard let e = try? estimate(statistics) else { return false }
+                return e.halfWidth <= stopping.targetHalfWidth
+            }
+        }
+        if settings.showProgress {
+            control.halfWidth = { statistics, samples in samples >= 2 ? (try? estimate(statistics))?.halfWidth : nil }
+        }
+        if let path = settings.checkpointPath {
+            control.checkpoint = CheckpointFile(path: path, identity: identity, interval: settings.checkpointInterval)
+        }
+        control.interrupt = settings.interrupt
+        return try Engine.run(kernel, plan: BlockPlan(totalSamples: totalSamples, blockSize: blockSize),
+                              settings: settings, control: control, unitsPerSample: unitsPerSample, unitName: unitName)
+    }
+
+    /// Parameters of the run itself that belong in `params`.
+    static func runParameters(_ settings: RunSettings) -> [(String, JSONValue)] {
+        guard let stopping = settings.stopping else { return [] }
+        return [("target_halfwidth", .number(stopping.targetHalfWidth)),
+                ("min_samples", .unsigned(stopping.minimumSamples))]
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+
+/// `group` with verifier noise: each of the K rewards is flipped with
+/// probability eps, independently.
+///
+/// The classes h of S given the tokens are the M distinct tokens d (prior
+/// weight w_d = q(d), positions c_d) and "none" (w = 1 - Q, c = 0). With
+/// rho = eps / (1 - eps) and the common factor (1 - eps)^K cancelled:
+///
+/// - pointwise, observed rewards r: b_h = n_h - 2 r_h (r_h the ones among h's
+///   positions, b_none = 0) and i = log2 rho^{b_S} - log2 sum_h w_h rho^{b_h}.
+/// - rb, conditioning on the tokens and the flip vector e (independent of S):
+///   a_h = n_h - 2 e_h, G_{-h} = sum_{h' != h} w_h' rho^{a_h'} and
+///   i(h) = -log2(w_h + rho^{a_h} G_{-h}); the value is sum_h w_h i(h).
+///
+/// Both are O(K + M) per prompt and evaluated in log space, so neither
+/// overflows for any K.
+struct GroupNoisyKernel<Policy: SymbolSampler>: BlockKernel {
+    let policy: Policy
+    let prior: AliasTable?
+    let uniformAnswers: UniformSymbols
+    /// q(t), or nil for a uniform prior (weight 1/V).
+    let priorProbabilities: [Double]?
+    let vocabularySize: UInt64
+    let groupSize: Int
+    let flips: BernoulliWords
+    let logRho: Double
+    let pointwise: Bool
+    let center: Double
+    let binWidth: Double?
+
+    init(policy: Policy, prior: AliasTable?, priorProbabilities: [Double]?, vocabularySize: UInt64, groupSize: Int,
+         noise: Double, pointwise: Bool, center: Double, binWidth: Double?) {
+        self.policy = policy
+        self.prior = prior
+        uniformAnswers = UniformSymbols(vocabularySize: vocabularySize)
+        self.priorProbabilities = priorProbabilities
+        self.vocabularySize = vocabularySize
+        self.groupSize = groupSize
+        flips = BernoulliWords(probability: noise)
+        logRho = log(noise) - log1p(-noise)
+        self.pointwise = pointwise
+        self.center = center
+        self.binWidth = binWidth
+    }
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
+        let k = groupSize
+        let batchPrompts = max(1, 4096 / k)
+        var moments = Moments(center: center, binWidth: binWidth)
+        var counts = [UInt64](repeating: 0, count: k + 1)
+        var slots = SlotMap(groupSize: k)
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
+        let flipWords = UnsafeMutablePointer<UInt64>.allocate(capacity: (k + 63) / 64)
+        // Per distinct token: its symbol, count, and ones (rewards or flips).
+        let symbols = UnsafeMutablePointer<UInt32>.allocate(capacity: k)
+        let multiplicity = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let ones = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let logTerms = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
+        let uniformWeight = 1 / Double(vocabularySize)
+        var done = 0
+        while done < samples {
+            let batch = min(batchPrompts, samples - done)
+            policy.fill(tokens, count: batch * k, from: &source)
+            for prompt in 0..<batch {
+                let group = tokens + prompt * k
+                for w in 0..<((k + 63) / 64) { flipWords[w] = flips.word(&source) }
+                let answer: UInt32 = pointwise ? (prior.map { $0.draw(&source) } ?? uniformAnswers.draw(&source)) : 0
+                slots.reset()
+                var m = 0
+                for i in 0..<k {
+                    let t = group[i]
+                    let (slot, fresh) = slots.slot(for: t, next: m)
+                    if fresh {
+                        symbols[slot] = t
+                        multiplicity[slot] = 0
+                        ones[slot] = 0
+                        m += 1
+                    }
+                    multiplicity[slot] += 1
+                    let flipped = Int((flipWords[i >> 6] >> UInt64(i & 63)) & 1)
+                    if pointwise {
+                        // The observed reward: correctness xor flip.
+                        ones[slot] += (t == answer ? 1 : 0) ^ flipped
+                    } else {
+                        ones[slot] += flipped
+                    }
+                }
+                var mass = 0.0
+                for slot in 0..<m {
+                    mass += priorProbabilities.map { $0[Int(symbols[slot])] } ?? uniformWeight
+                }
+                let noneWeight = max(0, 1 - mass)
+                // log w_h + x_h log rho for the M tokens, then "none" (x = 0).
+                var maxTerm = -Double.infinity
+                for slot in 0..<m {
+                    let w = priorProbabilities.map { $0[Int(symbols[slot])] } ?? uniformWeight
+                    let x = Double(multiplicity[slot] - 2 * ones[slot])
+                    logTerms[slot] = w > 0 ? log(w) + x * logRho : -.infinity
+                    maxTerm = max(maxTerm, logTerms[slot])
+                }
+                logTerms[m] = noneWeight > 0 ? log(noneWeight) : -.infinity
+                maxTerm = max(maxTerm, logTerms[m])
+                var total = 0.0
+                for h in 0...m { total += exp(logTerms[h] - maxTerm) }
+                let value: Double
+                if pointwise {
+                    let slotOfAnswer = slots.lookup(answer)
+                    let b = slotOfAnswer.map { Double(multiplicity[$0] - 2 * ones[$0]) } ?? 0
+                    value = (b * logRho - (maxTerm + log(total))) / M_LN2
+                } else {
+                    var sum = 0.0
+                    for h in 0...m {
+                        let w: Double
+                        let a: Double
+                        if h < m {
+                            w = priorProbabilities.map { $0[Int(symbols[h])] } ?? uniformWeight
+                            a = Double(multiplicity[h] - 2 * ones[h])
+                        } else {
+                            w = noneWeight
+                            a = 0
+                        }
+                        guard w > 0 else { continue }
+                        let own = exp(logTerms[h] - maxTerm)
+                        var rest = total - own
+                        if own > 0.5 * total {
+                            // The subtraction would cancel: sum the others directly.
+                            rest = 0
+                            for other in 0...m where other != h { rest += exp(logTerms[other] - maxTerm) }
+                        }
+                        let logW = log(w)
+                        let logOther = rest > 0 ? a * logRho + maxTerm + log(rest) : -Double.infinity
+                        let high = max(logW, logOther)
+                        let logSum = high + log(exp(logW - high) + exp(logOther - high))
+                        sum += w * (-logSum / M_LN2)
+                    }
+                    value = sum
+                }
+                moments.add(value)
+                counts[m] += 1
+            }
+            done += batch
+        }
+        tokens.deallocate()
+        flipWords.deallocate()
+        symbols.deallocate()
+        multiplicity.deallocate()
+        ones.deallocate()
+        logTerms.deallocate()
+        slots.release()
+        var statistics = GroupStatistics()
+        statistics.classes.counts = counts
+        statistics.moments = moments
+        return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
+    }
+}
+
+/// Token -> slot (0..<M) for one group, reset in O(1) by stamping.
+struct SlotMap {
+    let keys: UnsafeMutablePointer<UInt32>
+    let values: UnsafeMutablePointer<Int32>
+    let stamps: UnsafeMutablePointer<UInt32>
+    let mask: Int
+    let shift: UInt32
+    var stamp: UInt32 = 1
+
+    init(groupSize: Int) {
+        var bits = 6
+        while (1 << bits) < 4 * groupSize { bits += 1 }
+        let capacity = 1 << bits
+        keys = .allocate(capacity: capacity)
+        keys.initialize(repeating: 0, count: capacity)
+        values = .allocate(capacity: capacity)
+        values.initialize(repeating: 0, count: capacity)
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0, count: capacity)
+        mask = capacity - 1
+        shift = UInt32(32 - bits)
+    }
+
+    mutating func reset() {
+        stamp &+= 1
+        if stamp == 0 {
+            stamps.update(repeating: 0, count: mask + 1)
+            stamp = 1
+        }
+    }
+
+    /// The slot of `token`, giving it slot `next` when it is new.
+    @inline(__always)
+    mutating func slot(for token: UInt32, next: Int) -> (Int, Bool) {
+        var i = Int((token &* 0x9E37_79B1) >> shift)
+        while stamps[i] == stamp {
+            if keys[i] == token { return (Int(values[i]), false) }
+            i = (i + 1) & mask
+        }
+        stamps[i] = stamp
+        keys[i] = token
+        values[i] = Int32(next)
+        return (next, true)
+    }
+
+    func lookup(_ token: UInt32) -> Int? {
+        var i = Int((token &* 0x9E37_79B1) >> shift)
+        while stamps[i] == stamp {
+            if keys[i] == token { return Int(values[i]) }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    func release() {
+        keys.deallocate()
+        values.deallocate()
+        stamps.deallocate()
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// What the verifier returns for an episode of T tokens. Noise flips the
+/// per-token rewards R_t first; checkpoints, sums and grades are computed
+/// from the flipped R_t.
+public enum TokenReward: Sendable, Equatable, CustomStringConvertible {
+    /// R_1..R_T: up to T bits.
+    case perToken
+    /// One reward per block of C tokens (the last block shorter when C does
+    /// not divide T): 1 when every R_t of the block is 1.
+    case checkpoint(Int)
+    /// One scalar reward, sum_t R_t.
+    case sum
+    /// round((2^B - 1) sum / T), half up: 2^B levels.
+    case graded(Int)
+
+    public init(parsing text: String) throws {
+        func number(_ prefix: String, _ name: String) throws -> Int {
+            let digits = String(text.dropFirst(prefix.count))
+            guard let value = Int(digits) else {
+                throw RewardBitsError.invalidInput("--reward \(prefix)\(name) needs an integer \(name) (got '\(digits)')")
+            }
+            return value
+        }
+        if text == "per-token" {
+            self = .perToken
+        } else if text == "sum" {
+            self = .sum
+        } else if text.hasPrefix("checkpoint:") {
+            let c = try number("checkpoint:", "C")
+            guard c >= 1 else { throw RewardBitsError.invalidInput("--reward checkpoint:C needs C >= 1 tokens per checkpoint (got \(c))") }
+            self = .checkpoint(c)
+        } else if text.hasPrefix("graded:") {
+            let b = try number("graded:", "B")
+            guard (1...32).contains(b) else {
+                throw RewardBitsError.invalidInput("--reward graded:B needs 1 <= B <= 32 bits of grade (got \(b))")
+            }
+            self = .graded(b)
+        } else {
+            throw RewardBitsError.invalidInput(
+                "--reward must be per-token, checkpoint:C, sum or graded:B (got '\(text)'), e.g. --reward checkpoint:8")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .perToken: return "per-token"
+        case .checkpoint(let c): return "checkpoint:\(c)"
+        case .sum: return "sum"
+        case .graded(let b): return "graded:\(b)"
+        }
+    }
+
+    /// The longest episode whose sum or grade distribution is tabulated
+    /// ((T + 1)^2 probabilities, O(T^3) to build).
+    public static let maximumAggregateLength = 1024
+
+    /// The grade of a sum m: round((2^B - 1) m / T) with halves rounded up,
+    /// in exact integer arithmetic.
+    public static func grade(sum m: Int, length t: Int, bits b: Int) -> Int {
+        let levels = (UInt64(1) << UInt64(b)) - 1
+        return Int((levels * UInt64(m) * 2 + UInt64(t)) / (2 * UInt64(t)))
+    }
+}
+
+/// Distributions behind the `sum` and `graded` rewards.
+enum TokenSumDistributions {
+    /// Binomial(n, p) pmf for n = 0...T (row n has n + 1 entries), by the
+    /// recurrence over n (all terms non-negative).
+    static func binomialRows(_ t: Int, _ p: Double) -> [[Double]] {
+        var rows: [[Double]] = [[1]]
+        for n in 1...max(t, 1) {
+            let previous = rows[n - 1]
+            var row = [Double](repeating: 0, count: n + 1)
+            for j in 0..<n {
+                row[j] += previous[j] * (1 - p)
+                row[j + 1] += previous[j] * p
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// P(sum = m | j) for j = 0...T: the sum of j Bernoulli(a) and T - j
+    /// Bernoulli(b) bits, i.e. Binomial(j, a) * Binomial(T - j, b).
+    static func mixtures(length t: Int, a: Double, b: Double) -> [[Double]] {
+        let rowsA = binomialRows(t, a)
+        let rowsB = binomialRows(t, b)
+        return (0...t).map { j in
+            var out = [Double](repeating: 0, count: t + 1)
+            let x = rowsA[j], y = rowsB[t - j]
+            for (i, px) in x.enumerated() where px > 0 {
+                for (l, py) in y.enumerated() where py > 0 { out[i + l] += px * py }
+            }
+            return out
+        }
+    }
+}

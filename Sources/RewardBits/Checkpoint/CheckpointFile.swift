@@ -1,0 +1,154 @@
+import Foundation
+
+/// Where a run stands: merged statistics of blocks 0..<nextBlock.
+public struct RunState<Statistics: SufficientStatistics>: Sendable {
+    public var statistics: Statistics
+    public var nextBlock: UInt64
+    public var samples: UInt64
+    public var rollouts: UInt64
+    /// True once the run has reached its end (all blocks, or its stop rule).
+    public var complete: Bool
+
+    public init(statistics: Statistics = Statistics(), nextBlock: UInt64 = 0, samples: UInt64 = 0,
+                rollouts: UInt64 = 0, complete: Bool = false) {
+        self.statistics = statistics
+        self.nextBlock = nextBlock
+        self.samples = samples
+        self.rollouts = rollouts
+        self.complete = complete
+    }
+}
+
+/// A checkpoint file: the merged statistics of a run at a block boundary,
+/// with what identifies the run (channel, every parameter, block size, seed,
+/// generator, stop rule) and the stream-format version.
+///
+/// Layout: the magic line "RWBCKPT1\n", an 8-byte header length, the header
+/// (JSON), an 8-byte payload length, the payload (statistics, BinaryCodable)
+/// and an FNV-1a checksum of everything before it. Writes go to a temporary
+/// file in the same folder, are flushed with fsync, then renamed over the
+/// old checkpoint, so a crash at any moment leaves the previous good one.
+public struct CheckpointFile: Sendable {
+    public let path: String
+    /// Ordered (name, value) pairs that must match for a resume.
+    public let identity: [(String, String)]
+    /// Seconds between periodic saves.
+    public let interval: Double
+
+    static let magic = Array("RWBCKPT1\n".utf8)
+
+    public init(path: String, identity: [(String, String)], interval: Double = 1) {
+        self.path = path
+        self.identity = identity
+        self.interval = interval
+    }
+
+    private var temporaryPath: String { path + ".tmp-\(getpid())" }
+
+    /// Fails now, before any work, if the checkpoint cannot be written.
+    public func checkWritable() throws {
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw RewardBitsError.cannotWrite(
+                "--checkpoint \(path): cannot create a file there (\(String(cString: strerror(errno)))); choose a writable path")
+        }
+        close(fd)
+        unlink(temporaryPath)
+    }
+
+    public func save<S: SufficientStatistics & BinaryCodable>(_ state: RunState<S>) throws {
+        var header: [(String, JSONValue)] = [
+            ("format", .integer(1)),
+            ("stream_format", .integer(Int64(StreamFormat.version))),
+            ("identity", .object(identity.map { ($0.0, .string($0.1)) })),
+            ("next_block", .unsigned(state.nextBlock)),
+            ("samples", .unsigned(state.samples)),
+            ("rollouts", .unsigned(state.rollouts)),
+            ("complete", .bool(state.complete)),
+        ]
+        header.append(("written", .string(ISO8601DateFormatter().string(from: Date()))))
+        var writer = BinaryWriter()
+        state.statistics.encode(into: &writer)
+        var bytes = Self.magic
+        let headerBytes = Array(JSONValue.object(header).serialized().utf8)
+        Self.append(UInt64(headerBytes.count), to: &bytes)
+        bytes += headerBytes
+        Self.append(UInt64(writer.bytes.count), to: &bytes)
+        bytes += writer.bytes
+        Self.append(FNV1a.hash(bytes), to: &bytes)
+
+        let temp = temporaryPath
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw RewardBitsError.cannotWrite("--checkpoint \(path): cannot write (\(String(cString: strerror(errno))))")
+        }
+        let written = bytes.withUnsafeBytes { raw -> Int in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return -1 }
+                offset += n
+            }
+            return offset
+        }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temp, path) == 0 else {
+            unlink(temp)
+            throw RewardBitsError.cannotWrite("--checkpoint \(path): writing failed (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// The saved state, or nil when there is no checkpoint yet. A corrupted
+    /// file, a file from another run or another stream format is refused.
+    public func load<S: SufficientStatistics & BinaryCodable>(_: S.Type = S.self) throws -> RunState<S>? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RewardBitsError.unreadableInput("--checkpoint \(path): cannot read the file")
+        }
+        let bytes = [UInt8](data)
+        func corrupt(_ why: String) -> RewardBitsError {
+            .corruptCheckpoint("--checkpoint \(path) is not a usable checkpoint (\(why)); delete it to start afresh")
+        }
+        guard bytes.count >= Self.magic.count + 24, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+            throw corrupt("not a RewardBits checkpoint")
+        }
+        let body = bytes.dropLast(8)
+        var reader = BinaryReader(Array(bytes.suffix(8)))
+        guard try reader.readUInt64() == FNV1a.hash(body) else { throw corrupt("checksum mismatch: truncated or edited") }
+        var cursor = BinaryReader(Array(body.dropFirst(Self.magic.count)))
+        let headerLength = try cursor.readInt()
+        guard cursor.offset + headerLength <= cursor.bytes.count else { throw corrupt("truncated header") }
+        let headerData = Data(cursor.bytes[cursor.offset..<(cursor.offset + headerLength)])
+        cursor.offset += headerLength
+        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw corrupt("unreadable header")
+        }
+        let format = header["stream_format"] as? Int ?? -1
+        guard format == StreamFormat.version else {
+            throw RewardBitsError.corruptCheckpoint(
+                "--checkpoint \(path) was written with stream format \(format), this build uses \(StreamFormat.version); its numbers cannot be continued (delete it to start afresh)")
+        }
+        let stored = header["identity"] as? [String: String] ?? [:]
+        for (key, value) in identity where stored[key] != value {
+            throw RewardBitsError.corruptCheckpoint(
+                "--checkpoint \(path) belongs to another run (\(key) = \(stored[key] ?? "missing") there, \(value) here); use another path or delete it")
+        }
+        guard stored.count == identity.count else { throw corrupt("its run description has extra fields") }
+        let payloadLength = try cursor.readInt()
+        guard cursor.offset + payloadLength == cursor.bytes.count else { throw corrupt("payload length mismatch") }
+        var payload = BinaryReader(Array(cursor.bytes[cursor.offset...]))
+        let statistics = try S(from: &payload)
+        guard payload.isAtEnd else { throw corrupt("trailing bytes") }
+        func number(_ key: String) throws -> UInt64 {
+            guard let n = header[key] as? NSNumber else { throw corrupt("missing \(key)") }
+            return n.uint64Value
+        }
+        return RunState(statistics: statistics, nextBlock: try number("next_block"), samples: try number("samples"),
+                        rollouts: try number("rollouts"), complete: header["complete"] as? Bool ?? false)
+    }
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+}
