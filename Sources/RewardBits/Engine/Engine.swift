@@ -88,7 +88,8 @@ public enum Engine {
             }
         }
         let progress = settings.showProgress
-            ? ProgressLine(totalSamples: plan.totalSamples, unitsPerSample: unitsPerSample, unitName: unitName) : nil
+            ? ProgressLine(totalSamples: plan.totalSamples, unitsPerSample: unitsPerSample, unitName: unitName,
+                           target: settings.stopping?.targetHalfWidth) : nil
         let state = SchedulerState<K.Statistics>(plan: plan, window: settings.threads * 4, start: start,
                                                  control: control, progress: progress)
         let cpuStart = ProcessClock.cpuSeconds()

@@ -6,14 +6,17 @@ final class ProgressLine: @unchecked Sendable {
     private let totalSamples: UInt64
     private let unitsPerSample: Double
     private let unitName: String
+    /// With a stop rule: the half-width aimed at (percent and ETA are then unknown).
+    private let target: Double?
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
 
-    init(totalSamples: UInt64, unitsPerSample: Double, unitName: String) {
+    init(totalSamples: UInt64, unitsPerSample: Double, unitName: String, target: Double? = nil) {
         self.totalSamples = totalSamples
         self.unitsPerSample = unitsPerSample
         self.unitName = unitName
+        self.target = target
     }
 
     /// True when a progress line would be seen (stderr is a terminal).
@@ -28,11 +31,18 @@ final class ProgressLine: @unchecked Sendable {
         let fraction = Double(samples) / Double(totalSamples)
         let rate = Double(samples) * unitsPerSample / max(elapsed, 1e-9)
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
-        var line = String(format: "\r%5.1f%%  %@ %@  %@/s  ETA %@",
+        var line: String
+        if let target {
+            line = String(format: "\r%@ %@  %@/s  CI +-%@ (target %.3g)",
+                          Format.compact(Double(samples) * unitsPerSample), unitName, Format.compact(rate),
+                          halfWidth.map { String(format: "%.3g", $0) } ?? "?", target)
+        } else {
+            line = String(format: "\r%5.1f%%  %@ %@  %@/s  ETA %@",
                           fraction * 100,
                           Format.compact(Double(samples) * unitsPerSample), unitName,
                           Format.compact(rate), Format.duration(eta))
-        if let halfWidth { line += String(format: "  CI +-%.3g", halfWidth) }
+            if let halfWidth { line += String(format: "  CI +-%.3g", halfWidth) }
+        }
         line += "   "
         FileHandle.standardError.write(Data(line.utf8))
         drawn = true
