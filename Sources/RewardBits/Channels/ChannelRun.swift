@@ -29,13 +29,13 @@ struct ChannelRun {
     /// `estimate` turns merged statistics into the estimate; `successes`
     /// counts the rare events a rare-event channel must see (at least
     /// `minimumSuccesses`) before it may stop.
-    func execute<K: BlockKernel>(
-        _ kernel: K, totalSamples: UInt64, blockSize: UInt64,
-        estimate: @escaping @Sendable (K.Statistics) throws -> Estimate,
-        successes: (@Sendable (K.Statistics) -> UInt64)? = nil,
+    func execute<Statistics: SufficientStatistics>(
+        _ kernel: any BlockKernel<Statistics>, totalSamples: UInt64, blockSize: UInt64,
+        estimate: @escaping @Sendable (Statistics) throws -> Estimate,
+        successes: (@Sendable (Statistics) -> UInt64)? = nil,
         unitsPerSample: Double = 1, unitName: String = "rollouts"
-    ) throws -> RunOutcome<K.Statistics> {
-        var control = RunControl<K.Statistics>()
+    ) throws -> RunOutcome<Statistics> {
+        var control = RunControl<Statistics>()
         if let stopping = settings.stopping {
             control.stopRule = { statistics, samples in
                 guard samples >= stopping.minimumSamples else { return false }

@@ -101,7 +101,6 @@ public struct GroupChannel: Sendable {
         let binWidth = settings.histogramBinWidth
         let pointwise = estimator == .pointwise
         let policySampler = try policy.makeSampler()
-        let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
         let units = Double(k)
         // Exact class counts (uniform prior, no noise) or moments of the value.
         let byClass = prior.isUniform && noise == 0
@@ -128,59 +127,22 @@ public struct GroupChannel: Sendable {
         var priorAlias: AliasTable?
         if !prior.isUniform, case .alias(let table) = try prior.makeSampler() { priorAlias = table }
 
-        func execute<K: BlockKernel>(_ kernel: K) throws -> RunOutcome<GroupStatistics> where K.Statistics == GroupStatistics {
-            try runner.execute(kernel, totalSamples: prompts, blockSize: blockSize, estimate: estimate, successes: hits,
-                               unitsPerSample: units)
-        }
-        let outcome: RunOutcome<GroupStatistics>
+        let kernels = settings.kernels
+        let kernel: any BlockKernel<GroupStatistics>
         if noise > 0 {
-            switch policySampler {
-            case .uniform(let p):
-                outcome = try execute(GroupNoisyKernel(
-                    policy: p, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
-            case .alias(let p):
-                outcome = try execute(GroupNoisyKernel(
-                    policy: p, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
-            }
+            kernel = kernels.groupNoisy(
+                policy: policySampler, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
+                groupSize: k, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth)
         } else if prior.isUniform {
-            switch (policySampler, hashed) {
-            case (.uniform(let p), false):
-                outcome = try execute(GroupUniformPriorKernel<UniformSymbols, BitmapDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
-            case (.uniform(let p), true):
-                outcome = try execute(GroupUniformPriorKernel<UniformSymbols, HashedDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
-            case (.alias(let p), false):
-                outcome = try execute(GroupUniformPriorKernel<AliasTable, BitmapDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
-            case (.alias(let p), true):
-                outcome = try execute(GroupUniformPriorKernel<AliasTable, HashedDistinctSet>(
-                    policy: p, vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise))
-            }
+            kernel = kernels.groupUniformPrior(policy: policySampler, vocabularySize: vocabularySize, groupSize: k,
+                                               pointwise: pointwise)
         } else {
-            let priorSampler = priorAlias!
-            let probabilities = prior.probabilities!
-            switch (policySampler, hashed) {
-            case (.uniform(let p), false):
-                outcome = try execute(GroupKernel<UniformSymbols, BitmapDistinctSet>(
-                    policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
-            case (.uniform(let p), true):
-                outcome = try execute(GroupKernel<UniformSymbols, HashedDistinctSet>(
-                    policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
-            case (.alias(let p), false):
-                outcome = try execute(GroupKernel<AliasTable, BitmapDistinctSet>(
-                    policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
-            case (.alias(let p), true):
-                outcome = try execute(GroupKernel<AliasTable, HashedDistinctSet>(
-                    policy: p, prior: priorSampler, priorProbabilities: probabilities, vocabularySize: vocabularySize,
-                    groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth))
-            }
+            kernel = kernels.group(
+                policy: policySampler, prior: priorAlias!, priorProbabilities: prior.probabilities!,
+                vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth)
         }
+        let outcome = try runner.execute(kernel, totalSamples: prompts, blockSize: blockSize, estimate: estimate,
+                                         successes: hits, unitsPerSample: units)
 
         let statistics = outcome.statistics
         let histogram: SurpriseHistogram? = binWidth == nil ? nil
@@ -229,173 +191,5 @@ public struct GroupChannel: Sendable {
             values.append(log2(Double(vocabularySize)))
         }
         return values
-    }
-}
-
-/// A group block's statistics: exact counts per class (M, or M and hit under
-/// a uniform prior) and, for a non-uniform prior, the moments of the value.
-public struct GroupStatistics: SufficientStatistics, Equatable {
-    public var classes = ClassCounts()
-    public var moments = Moments()
-
-    public init() {}
-
-    public mutating func merge(_ next: GroupStatistics) {
-        classes.merge(next.classes)
-        moments.merge(next.moments)
-    }
-
-    public func encode(into writer: inout BinaryWriter) {
-        writer.write(classes)
-        writer.write(moments)
-    }
-
-    public init(from reader: inout BinaryReader) throws {
-        classes = try reader.read()
-        moments = try reader.read()
-    }
-
-    /// Counts per M = 0...K, folding the hit flag away when present.
-    func distinctCounts(groupSize: Int, pointwise: Bool) -> ClassCounts {
-        guard pointwise else { return classes }
-        var folded = ClassCounts(classes: groupSize + 1)
-        for m in 0...groupSize { folded.counts[m] = classes.counts[2 * m] + classes.counts[2 * m + 1] }
-        return folded
-    }
-}
-
-/// Number of tokens a group kernel draws per batch (whole prompts).
-private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
-
-/// Uniform prior: the value depends on M (rb) or on M and whether S was drawn
-/// (pointwise), so a block reduces to integer counts per class.
-struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: BlockKernel {
-    let policy: Policy
-    let answers: UniformSymbols
-    let vocabularySize: UInt64
-    let groupSize: Int
-    let pointwise: Bool
-
-    init(policy: Policy, vocabularySize: UInt64, groupSize: Int, pointwise: Bool) {
-        self.policy = policy
-        self.answers = UniformSymbols(vocabularySize: vocabularySize)
-        self.vocabularySize = vocabularySize
-        self.groupSize = groupSize
-        self.pointwise = pointwise
-    }
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
-        let k = groupSize
-        let batchPrompts = groupBatchPrompts(k)
-        var statistics = GroupStatistics()
-        var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
-        var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
-        counts.withUnsafeMutableBufferPointer { counts in
-            var done = 0
-            while done < samples {
-                let batch = min(batchPrompts, samples - done)
-                policy.fill(tokens, count: batch * k, from: &source)
-                for prompt in 0..<batch {
-                    let group = tokens + prompt * k
-                    var m = 0
-                    for i in 0..<k where distinct.insert(group[i]) { m += 1 }
-                    if pointwise {
-                        let answer = answers.draw(&source)
-                        counts[2 * m + (distinct.contains(answer) ? 1 : 0)] += 1
-                    } else {
-                        counts[m] += 1
-                    }
-                    distinct.reset(group, count: k)
-                }
-                done += batch
-            }
-        }
-        tokens.deallocate()
-        distinct.release()
-        statistics.classes.counts = counts
-        return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
-    }
-}
-
-/// Any prior: rb accumulates H(r | T) = sum_{d in D} phi(q_d) + psi(Q) per
-/// prompt; pointwise draws S and takes -log2 q(S) on a hit, -log2(1 - Q)
-/// otherwise. Counts per M are kept for the log2(M + 1) bound.
-struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: BlockKernel {
-    let policy: Policy
-    let prior: AliasTable
-    let priorProbabilities: [Double]
-    let phiTable: [Double]
-    let surpriseTable: [Double]
-    let vocabularySize: UInt64
-    let groupSize: Int
-    let pointwise: Bool
-    let center: Double
-    let binWidth: Double?
-
-    init(policy: Policy, prior: AliasTable, priorProbabilities: [Double], vocabularySize: UInt64,
-         groupSize: Int, pointwise: Bool, center: Double, binWidth: Double?) {
-        self.binWidth = binWidth
-        self.policy = policy
-        self.prior = prior
-        self.priorProbabilities = priorProbabilities
-        phiTable = pointwise ? [] : priorProbabilities.map(Information.phi)
-        surpriseTable = pointwise ? priorProbabilities.map { $0 > 0 ? -log2($0) : 0 } : []
-        self.vocabularySize = vocabularySize
-        self.groupSize = groupSize
-        self.pointwise = pointwise
-        self.center = center
-    }
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
-        let k = groupSize
-        let batchPrompts = groupBatchPrompts(k)
-        var statistics = GroupStatistics()
-        var moments = Moments(center: center, binWidth: binWidth)
-        var counts = [UInt64](repeating: 0, count: k + 1)
-        var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
-        counts.withUnsafeMutableBufferPointer { counts in
-            priorProbabilities.withUnsafeBufferPointer { q in
-                phiTable.withUnsafeBufferPointer { phi in
-                    surpriseTable.withUnsafeBufferPointer { surprise in
-                        var done = 0
-                        while done < samples {
-                            let batch = min(batchPrompts, samples - done)
-                            policy.fill(tokens, count: batch * k, from: &source)
-                            for prompt in 0..<batch {
-                                let group = tokens + prompt * k
-                                var m = 0
-                                var mass = 0.0
-                                var entropy = 0.0
-                                for i in 0..<k {
-                                    let t = group[i]
-                                    if distinct.insert(t) {
-                                        m += 1
-                                        mass += q[Int(t)]
-                                        if !pointwise { entropy += phi[Int(t)] }
-                                    }
-                                }
-                                if pointwise {
-                                    let answer = prior.draw(&source)
-                                    moments.add(distinct.contains(answer)
-                                                ? surprise[Int(answer)] : Information.minusLog2OneMinus(min(mass, 1.0.nextDown)))
-                                } else {
-                                    moments.add(entropy + Information.psi(mass))
-                                }
-                                counts[m] += 1
-                                distinct.reset(group, count: k)
-                            }
-                            done += batch
-                        }
-                    }
-                }
-            }
-        }
-        tokens.deallocate()
-        distinct.release()
-        statistics.classes.counts = counts
-        statistics.moments = moments
-        return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
 }

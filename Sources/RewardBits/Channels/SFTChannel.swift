@@ -162,19 +162,10 @@ public struct SFTChannel: Sendable {
                 }
                 return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
             }
-            let outcome: RunOutcome<Moments>
-            switch priorSampler {
-            case .uniform(let q):
-                outcome = try runner.execute(
-                    SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
-                                    surprise: table, offset: offset, center: exact, binWidth: binWidth),
-                    totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
-            case .alias(let q):
-                outcome = try runner.execute(
-                    SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
-                                    surprise: table, offset: offset, center: exact, binWidth: binWidth),
-                    totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
-            }
+            let outcome = try runner.execute(
+                settings.kernels.sftExpert(prior: priorSampler, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
+                                           surprise: table, offset: offset, center: exact, binWidth: binWidth),
+                totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
             let measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                        histogram: outcome.statistics.histogram)
             return ChannelResult(
@@ -189,21 +180,10 @@ public struct SFTChannel: Sendable {
             let policySampler = try policy.makeSampler()
             let estimate: @Sendable (RatioMoments) throws -> Estimate = { try $0.ratioEstimate(level: level) }
             let units = expectedRolloutsPerPositive()
-            func execute<K: BlockKernel>(_ kernel: K) throws -> RunOutcome<RatioMoments> where K.Statistics == RatioMoments {
-                try runner.execute(kernel, totalSamples: positives, blockSize: blockSize, estimate: estimate,
-                                   unitsPerSample: units)
-            }
-            let outcome: RunOutcome<RatioMoments>
-            switch (priorSampler, policySampler) {
-            case (.uniform(let q), .uniform(let p)):
-                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
-            case (.uniform(let q), .alias(let p)):
-                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
-            case (.alias(let q), .uniform(let p)):
-                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
-            case (.alias(let q), .alias(let p)):
-                outcome = try execute(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
-            }
+            let outcome = try runner.execute(
+                settings.kernels.sftFiltered(prior: priorSampler, policy: policySampler, surprise: surprise, constant: constant,
+                                             binWidth: binWidth),
+                totalSamples: positives, blockSize: blockSize, estimate: estimate, unitsPerSample: units)
             let ratio = outcome.statistics
             let measured = Measurement(outcome, estimate: try estimate(ratio),
                                        histogram: ratio.bins.map { .bins(width: $0.width, rows: $0.rows.map { (low: $0.0, high: $0.1, count: $0.2) }) })
@@ -221,168 +201,5 @@ public struct SFTChannel: Sendable {
                 throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
                 stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
         }
-    }
-}
-
-/// Sums for the ratio of means sum(A) / sum(L), A the information of a
-/// positive and L the rollouts it cost.
-public struct RatioMoments: SufficientStatistics, Equatable {
-    public var count: UInt64 = 0
-    public var information = CompensatedSum()
-    public var informationSquares = CompensatedSum()
-    public var rollouts: UInt64 = 0
-    public var rolloutSquares: UInt128 = 0
-    public var crossProducts = CompensatedSum()
-    public var maximumRollouts: UInt64 = 0
-    /// Bits per positive, binned (--histogram).
-    public var bins: SurpriseBins?
-
-    public init() {}
-    init(binWidth: Double?) { bins = binWidth.map(SurpriseBins.init(width:)) }
-
-    @inline(__always)
-    mutating func add(information a: Double, rollouts l: UInt64) {
-        count += 1
-        information.add(a)
-        informationSquares.add(a * a)
-        rollouts += l
-        rolloutSquares += UInt128(l) * UInt128(l)
-        crossProducts.add(a * Double(l))
-        maximumRollouts = max(maximumRollouts, l)
-        if bins != nil { bins!.add(a) }
-    }
-
-    public mutating func merge(_ next: RatioMoments) {
-        count += next.count
-        information.add(next.information)
-        informationSquares.add(next.informationSquares)
-        rollouts += next.rollouts
-        rolloutSquares += next.rolloutSquares
-        crossProducts.add(next.crossProducts)
-        maximumRollouts = max(maximumRollouts, next.maximumRollouts)
-        if let nextBins = next.bins {
-            if bins == nil { bins = nextBins } else { bins!.merge(nextBins) }
-        }
-    }
-
-    public func encode(into writer: inout BinaryWriter) {
-        writer.write(count)
-        writer.write(information)
-        writer.write(informationSquares)
-        writer.write(rollouts)
-        writer.write(rolloutSquares)
-        writer.write(crossProducts)
-        writer.write(maximumRollouts)
-        writer.write(bins == nil ? 0 : 1)
-        bins?.encode(into: &writer)
-    }
-
-    public init(from reader: inout BinaryReader) throws {
-        count = try reader.readUInt64()
-        information = try reader.read()
-        informationSquares = try reader.read()
-        rollouts = try reader.readUInt64()
-        rolloutSquares = try reader.readUInt128()
-        crossProducts = try reader.read()
-        maximumRollouts = try reader.readUInt64()
-        if try reader.readInt() == 1 { bins = try SurpriseBins(from: &reader) }
-    }
-
-    /// R = mean(A) / mean(L) with the delta-method standard error
-    /// sqrt((Var A - 2 R Cov(A, L) + R^2 Var L) / n) / mean(L).
-    func ratioEstimate(level: Double) throws -> Estimate {
-        let n = Double(count)
-        let meanA = information.value / n
-        let meanL = Double(rollouts) / n
-        let ratio = meanA / meanL
-        let varA = max(0, (informationSquares.value - n * meanA * meanA) / (n - 1))
-        let varL = max(0, (Double(rolloutSquares) - n * meanL * meanL) / (n - 1))
-        let covAL = (crossProducts.value - n * meanA * meanL) / (n - 1)
-        let variance = max(0, varA - 2 * ratio * covAL + ratio * ratio * varL) / (meanL * meanL)
-        let se = (variance / n).squareRoot()
-        if se == 0 {
-            return Estimate(value: ratio, standardError: 0, low: ratio, high: ratio, level: level,
-                            method: .zeroVariance, samples: count)
-        }
-        let t = try GSL.studentTQuantile((1 + level) / 2, degreesOfFreedom: n - 1)
-        return Estimate(value: ratio, standardError: se, low: ratio - t * se, high: ratio + t * se,
-                        level: level, method: .deltaMethod, samples: count)
-    }
-}
-
-/// Expert positives: S ~ q, tau = S + U mod V with U uniform below alpha V;
-/// the value is -log2(alpha V) - log2 P(tau) (constant for a uniform prior).
-struct SFTExpertKernel<Prior: SymbolSampler>: BlockKernel {
-    let prior: Prior
-    let vocabularySize: UInt64
-    let goodSetSize: UInt64
-    let surprise: [Double]
-    let offset: Double
-    let center: Double
-    let binWidth: Double?
-
-    init(prior: Prior, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double], offset: Double, center: Double,
-         binWidth: Double?) {
-        self.binWidth = binWidth
-        self.prior = prior
-        self.vocabularySize = vocabularySize
-        self.goodSetSize = goodSetSize
-        self.surprise = surprise
-        self.offset = offset
-        self.center = center
-    }
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center, binWidth: binWidth)
-        let within = goodSetSize >= 2 ? UniformSymbols(vocabularySize: goodSetSize) : nil
-        let uniformValue = offset + log2(Double(vocabularySize))
-        surprise.withUnsafeBufferPointer { surprise in
-            for _ in 0..<samples {
-                let answer = UInt64(prior.draw(&source))
-                let shift = UInt64(within?.draw(&source) ?? 0)
-                let positive = (answer + shift) % vocabularySize
-                moments.add(surprise.isEmpty ? uniformValue : offset + surprise[Int(positive)])
-            }
-        }
-        return BlockResult(statistics: moments, rollouts: 0)
-    }
-}
-
-/// Filtered positives: S ~ q, then rollouts T ~ pi until T == S.
-struct SFTFilteredKernel<Prior: SymbolSampler, Policy: SymbolSampler>: BlockKernel {
-    let prior: Prior
-    let policy: Policy
-    let surprise: [Double]
-    let constant: Double
-    let binWidth: Double?
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<RatioMoments> {
-        var statistics = RatioMoments(binWidth: binWidth)
-        let batch = 256
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batch)
-        var available = 0
-        var next = 0
-        surprise.withUnsafeBufferPointer { surprise in
-            for _ in 0..<samples {
-                let answer = prior.draw(&source)
-                var drawn: UInt64 = 0
-                search: while true {
-                    if next == available {
-                        policy.fill(tokens, count: batch, from: &source)
-                        available = batch
-                        next = 0
-                    }
-                    while next < available {
-                        let token = tokens[next]
-                        next += 1
-                        drawn += 1
-                        if token == answer { break search }
-                    }
-                }
-                statistics.add(information: surprise.isEmpty ? constant : surprise[Int(answer)], rollouts: drawn)
-            }
-        }
-        tokens.deallocate()
-        return BlockResult(statistics: statistics, rollouts: statistics.rollouts)
     }
 }

@@ -82,6 +82,7 @@ public struct SingleChannel: Sendable {
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
         let policySampler = try policy.makeSampler()
+        let kernels = settings.kernels
         let measured: Measurement
 
         switch (estimator, prior.isUniform) {
@@ -95,21 +96,9 @@ public struct SingleChannel: Sendable {
             let priorSampler = try prior.makeSampler()
             let seed = settings.seed
             let estimate: @Sendable (PluginStatistics) throws -> Estimate = { try $0.estimate(level: level, seed: seed) }
-            let outcome: RunOutcome<PluginStatistics>
-            switch (policySampler, priorSampler) {
-            case (.uniform(let p), .uniform(let q)):
-                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            case (.uniform(let p), .alias(let q)):
-                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            case (.alias(let p), .uniform(let q)):
-                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            case (.alias(let p), .alias(let q)):
-                outcome = try runner.execute(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            }
+            let outcome = try runner.execute(
+                kernels.singlePlugin(policy: policySampler, prior: priorSampler, vocabularySize: vocabularySize, noise: noise),
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics))
 
         case (.pointwise, true):
@@ -120,35 +109,22 @@ public struct SingleChannel: Sendable {
             }
             // Rare events: the hits (classes 1 and 3).
             let hits: @Sendable (ClassCounts) -> UInt64 = { $0.counts.isEmpty ? 0 : $0.counts[1] + $0.counts[3] }
-            let outcome: RunOutcome<ClassCounts>
-            switch policySampler {
-            case .uniform(let p):
-                outcome = try runner.execute(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate, successes: hits)
-            case .alias(let p):
-                outcome = try runner.execute(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate, successes: hits)
-            }
+            let outcome = try runner.execute(
+                kernels.singlePointwiseUniformPrior(policy: policySampler, vocabularySize: vocabularySize, noise: noise),
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate, successes: hits)
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                    histogram: binWidth == nil ? nil : .atoms(counts: outcome.statistics, values: values))
 
         case (.pointwise, false):
             let table = pointwiseTable()
-            let priorSampler = try prior.makeSampler()
+            guard case .alias(let priorTable) = try prior.makeSampler() else { fatalError("unreachable: the prior is not uniform") }
             let estimate: @Sendable (Moments) throws -> Estimate = {
                 try Estimate.studentT(mean: $0.mean, variance: $0.variance, samples: $0.count, level: level)
             }
-            let outcome: RunOutcome<Moments>
-            switch (policySampler, priorSampler) {
-            case (.uniform(let p), .alias(let q)):
-                outcome = try runner.execute(SinglePointwiseKernel(policy: p, prior: q, noise: noise, table: table, center: exact, binWidth: binWidth),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            case (.alias(let p), .alias(let q)):
-                outcome = try runner.execute(SinglePointwiseKernel(policy: p, prior: q, noise: noise, table: table, center: exact, binWidth: binWidth),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            case (_, .uniform):
-                fatalError("unreachable: the prior is not uniform")
-            }
+            let outcome = try runner.execute(
+                kernels.singlePointwise(policy: policySampler, prior: priorTable, noise: noise, table: table, center: exact,
+                                        binWidth: binWidth),
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: outcome.statistics.histogram)
 
         case (_, let uniformPrior):
@@ -161,15 +137,9 @@ public struct SingleChannel: Sendable {
                 }
                 return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
             }
-            let outcome: RunOutcome<Moments>
-            switch policySampler {
-            case .uniform(let p):
-                outcome = try runner.execute(SingleRBKernel(policy: p, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            case .alias(let p):
-                outcome = try runner.execute(SingleRBKernel(policy: p, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
-                                             totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
-            }
+            let outcome = try runner.execute(
+                kernels.singleRB(policy: policySampler, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
             let histogram: SurpriseHistogram? = binWidth == nil ? nil
                 : uniformPrior ? .atoms([(table[0], outcome.samples)]) : outcome.statistics.histogram
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: histogram)
@@ -243,162 +213,5 @@ public struct SingleChannel: Sendable {
         }
         // Classes: (miss, kept), (hit, kept), (miss, flipped), (hit, flipped).
         return try Estimate.classMean(counts, values: values, possible: [true, true, noise > 0, noise > 0], level: level)
-    }
-}
-
-/// Pointwise kernel under a uniform prior: the value depends only on whether
-/// the rollout hit S and whether its reward was flipped, so a block reduces
-/// to four exact counts.
-struct SinglePointwiseUniformPriorKernel<Policy: SymbolSampler>: BlockKernel {
-    let policy: Policy
-    let answers: UniformSymbols
-    let flips: BernoulliWords?
-
-    init(policy: Policy, vocabularySize: UInt64, noise: Double) {
-        self.policy = policy
-        answers = UniformSymbols(vocabularySize: vocabularySize)
-        flips = noise > 0 ? BernoulliWords(probability: noise) : nil
-    }
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<ClassCounts> {
-        var counts = ClassCounts(classes: 4)
-        var hitKept: UInt64 = 0, missKept: UInt64 = 0, hitFlipped: UInt64 = 0, missFlipped: UInt64 = 0
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
-            let rollouts = buffer.baseAddress!
-            let answersBuffer = rollouts + 64
-            var done = 0
-            while done < samples {
-                let batch = min(64, samples - done)
-                policy.fill(rollouts, count: batch, from: &source)
-                answers.fill(answersBuffer, count: batch, from: &source)
-                var hits: UInt64 = 0
-                for j in 0..<batch where rollouts[j] == answersBuffer[j] {
-                    hits |= 1 << UInt64(j)
-                }
-                let valid = batch == 64 ? UInt64.max : (UInt64(1) << UInt64(batch)) - 1
-                let flipped = (flips?.word(&source) ?? 0) & valid
-                hitKept += UInt64((hits & ~flipped).nonzeroBitCount)
-                hitFlipped += UInt64((hits & flipped).nonzeroBitCount)
-                missFlipped += UInt64((~hits & flipped).nonzeroBitCount)
-                missKept += UInt64((~hits & ~flipped & valid).nonzeroBitCount)
-                done += batch
-            }
-        }
-        counts.counts = [missKept, hitKept, missFlipped, hitFlipped]
-        return BlockResult(statistics: counts, rollouts: UInt64(samples))
-    }
-}
-
-/// Pointwise kernel for any prior: S and T are drawn, the class (hit, flip)
-/// found, and the value looked up in a per-symbol table.
-struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: BlockKernel {
-    let policy: Policy
-    let prior: Prior
-    let flips: BernoulliWords?
-    /// table[4 t + class], class = hit + 2 flip.
-    let table: [Double]
-    let center: Double
-    let binWidth: Double?
-
-    init(policy: Policy, prior: Prior, noise: Double, table: [Double], center: Double, binWidth: Double?) {
-        self.policy = policy
-        self.prior = prior
-        flips = noise > 0 ? BernoulliWords(probability: noise) : nil
-        self.table = table
-        self.center = center
-        self.binWidth = binWidth
-    }
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center, binWidth: binWidth)
-        table.withUnsafeBufferPointer { table in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
-                let rollouts = buffer.baseAddress!
-                let answers = rollouts + 64
-                var done = 0
-                while done < samples {
-                    let batch = min(64, samples - done)
-                    policy.fill(rollouts, count: batch, from: &source)
-                    prior.fill(answers, count: batch, from: &source)
-                    let flipped = flips?.word(&source) ?? 0
-                    for j in 0..<batch {
-                        let t = Int(rollouts[j])
-                        let hit = rollouts[j] == answers[j] ? 1 : 0
-                        let flip = Int((flipped >> UInt64(j)) & 1)
-                        moments.add(table[4 * t + hit + 2 * flip])
-                    }
-                    done += batch
-                }
-            }
-        }
-        return BlockResult(statistics: moments, rollouts: UInt64(samples))
-    }
-}
-
-/// Rao-Blackwellised kernel: the value h(q(T) (*) eps) - h(eps) of each
-/// rollout T, from a per-symbol table (one entry when it is constant).
-struct SingleRBKernel<Policy: SymbolSampler>: BlockKernel {
-    let policy: Policy
-    let table: [Double]
-    let constant: Bool
-    let center: Double
-    let binWidth: Double?
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center, binWidth: binWidth)
-        table.withUnsafeBufferPointer { table in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
-                let rollouts = buffer.baseAddress!
-                var done = 0
-                while done < samples {
-                    let batch = min(64, samples - done)
-                    policy.fill(rollouts, count: batch, from: &source)
-                    for j in 0..<batch {
-                        moments.add(table[constant ? 0 : Int(rollouts[j])])
-                    }
-                    done += batch
-                }
-            }
-        }
-        return BlockResult(statistics: moments, rollouts: UInt64(samples))
-    }
-}
-
-/// Plug-in kernel: each rollout's cell (S, T, r) is recorded; the model is
-/// not used at all, as with logged rollouts.
-struct SinglePluginKernel<Policy: SymbolSampler, Prior: SymbolSampler>: BlockKernel {
-    let policy: Policy
-    let prior: Prior
-    let vocabularySize: Int
-    let flips: BernoulliWords?
-
-    init(policy: Policy, prior: Prior, vocabularySize: UInt64, noise: Double) {
-        self.policy = policy
-        self.prior = prior
-        self.vocabularySize = Int(vocabularySize)
-        flips = noise > 0 ? BernoulliWords(probability: noise) : nil
-    }
-
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<PluginStatistics> {
-        let v = vocabularySize
-        var statistics = PluginStatistics(cells: 2 * v * v, observations: 2 * v, block: block, capacity: samples)
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
-            let rollouts = buffer.baseAddress!
-            let answers = rollouts + 64
-            var done = 0
-            while done < samples {
-                let batch = min(64, samples - done)
-                policy.fill(rollouts, count: batch, from: &source)
-                prior.fill(answers, count: batch, from: &source)
-                let flipped = flips?.word(&source) ?? 0
-                for j in 0..<batch {
-                    let t = Int(rollouts[j]), s = Int(answers[j])
-                    let reward = (t == s ? 1 : 0) ^ Int((flipped >> UInt64(j)) & 1)
-                    statistics.blockCells.append(UInt32(s * 2 * v + t * 2 + reward))
-                }
-                done += batch
-            }
-        }
-        return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
 }

@@ -189,12 +189,7 @@ public struct TokenChannel: Sendable {
         let conditionalSums = TokenSumDistributions.mixtures(length: t, a: 1 - noise, b: noise)
         let (a1, a0) = rewardGivenPolicy
         let marginalSums = TokenSumDistributions.mixtures(length: t, a: a1, b: a0)
-        var levelOfSum = Array(0...t)
-        if case .graded(let b) = reward {
-            let grades = (0...t).map { TokenReward.grade(sum: $0, length: t, bits: b) }
-            let distinct = Array(Set(grades)).sorted()
-            levelOfSum = grades.map { distinct.firstIndex(of: $0)! }
-        }
+        let levelOfSum = self.levelOfSum
         let levels = (levelOfSum.max() ?? 0) + 1
         func fold(_ rows: [[Double]]) -> [[Double]] {
             rows.map { row in
@@ -204,6 +199,55 @@ public struct TokenChannel: Sendable {
             }
         }
         return (fold(conditionalSums), fold(marginalSums), levelOfSum)
+    }
+
+    /// The sum's level index for each sum m (identity unless graded).
+    var levelOfSum: [Int] {
+        guard case .graded(let b) = reward else { return Array(0...length) }
+        let grades = (0...length).map { TokenReward.grade(sum: $0, length: length, bits: b) }
+        let distinct = Array(Set(grades)).sorted()
+        return grades.map { distinct.firstIndex(of: $0)! }
+    }
+
+    /// The tables the checkpoint, sum and graded kernels look values up in
+    /// (in bits; impossible cells hold 0 and never occur).
+    func aggregateKernelTables() -> TokenAggregateTables {
+        func bitsOf(_ p: Double) -> Double { p > 0 ? log2(p) : 0 }
+        var ranges: [(from: Int, to: Int)] = []
+        var conditional: [Int: [Double]] = [:], marginal: [Int: [Double]] = [:]
+        if case .checkpoint(let c) = reward {
+            var start = 0
+            while start < length {
+                ranges.append((start, min(start + c, length)))
+                start += c
+            }
+            for (size, _) in checkpointBlocks {
+                let tables = checkpointTables(size: size)
+                func rows(_ logs: [Double]) -> [Double] {
+                    logs.flatMap { logOne -> [Double] in
+                        let one = exp(logOne)
+                        return [bitsOf(1 - one), one > 0 ? logOne / M_LN2 : 0]
+                    }
+                }
+                conditional[size] = rows(tables.logConditional)
+                marginal[size] = rows(tables.logMarginal)
+            }
+        }
+        var levels = 0, levelOfSum: [Int] = [], conditionalLevels: [Double] = [], marginalLevels: [Double] = []
+        switch reward {
+        case .sum, .graded:
+            let tables = aggregateTables()
+            levels = tables.conditional[0].count
+            levelOfSum = tables.levelOfSum
+            conditionalLevels = tables.conditional.flatMap { $0.map(bitsOf) }
+            marginalLevels = tables.marginal.flatMap { $0.map(bitsOf) }
+        default:
+            break
+        }
+        return TokenAggregateTables(
+            length: length, targetBias: targetBias, noise: noise, reward: reward, blockRanges: ranges,
+            conditionalBits: conditional, marginalBits: marginal, levels: levels, levelOfSum: levelOfSum,
+            conditionalLevels: conditionalLevels, marginalLevels: marginalLevels)
     }
 
     /// Checkpoints with p = 1/2, no noise and C dividing T: (offset, slope,
@@ -237,7 +281,9 @@ public struct TokenChannel: Sendable {
             }
             let seed = settings.seed
             let estimate: @Sendable (PluginStatistics) throws -> Estimate = { try $0.estimate(level: level, seed: seed) }
-            let kernel = TokenPluginKernel(channel: self)
+            let kernel = settings.kernels.tokenPlugin(
+                length: length, targetBias: targetBias, noise: noise, reward: reward, rewardAlphabet: rewardAlphabet,
+                levelOfSum: levelOfSum)
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
                                              unitsPerSample: units, unitName: "token rewards")
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics))
@@ -262,14 +308,14 @@ public struct TokenChannel: Sendable {
             if fair && noise > 0 {
                 flips = { UInt64($0.counts.sums.isEmpty ? 0 : $0.counts.sums[Count.flipped.rawValue]) }
             }
-            let kernel = TokenKernel(length: length, targetBias: targetBias, noise: noise,
-                                     valueOffset: offset, valueCoefficients: coefficients, binWidth: binWidth)
+            let kernel = settings.kernels.tokenPerToken(length: length, targetBias: targetBias, noise: noise,
+                                                        valueOffset: offset, valueCoefficients: coefficients, binWidth: binWidth)
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
                                              successes: flips, unitsPerSample: units, unitName: "token rewards")
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                    histogram: outcome.statistics.values.histogram)
         } else {
-            let kernel = try TokenAggregateKernel(channel: self, center: exact, binWidth: binWidth)
+            let kernel = settings.kernels.tokenAggregate(tables: aggregateKernelTables(), center: exact, binWidth: binWidth)
             // Checkpoints with p = 1/2, no noise and C dividing T: each block
             // is worth C bits when rewarded and -log2(1 - 2^-C) otherwise, so
             // the estimate is affine in the rewarded blocks ~ Binomial(N T/C, 2^-C).
@@ -298,34 +344,5 @@ public struct TokenChannel: Sendable {
             rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
             throughputUnit: "token rewards", throughputUnits: Double(measured.samples) * Double(length),
             settings: settings, stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
-    }
-}
-
-/// A token block's statistics: exact count moments (per-token rewards), the
-/// moments of the per-episode value (aggregate rewards; or only its
-/// histogram), and a count of rare successes (flips or rewarded checkpoints).
-public struct TokenStatistics: SufficientStatistics {
-    public var counts = CountMoments()
-    public var values = Moments()
-    public var successes: UInt64 = 0
-
-    public init() {}
-
-    public mutating func merge(_ next: TokenStatistics) {
-        counts.merge(next.counts)
-        values.merge(next.values)
-        successes += next.successes
-    }
-
-    public func encode(into writer: inout BinaryWriter) {
-        writer.write(counts)
-        writer.write(values)
-        writer.write(successes)
-    }
-
-    public init(from reader: inout BinaryReader) throws {
-        counts = try reader.read()
-        values = try reader.read()
-        successes = try reader.readUInt64()
     }
 }

@@ -19,6 +19,11 @@ public struct RunSettings: Sendable {
     public var interrupt: InterruptFlag?
     /// Collect the distribution of per-sample values with this bin width (bits).
     public var histogramBinWidth: Double?
+    /// Which compiled copy of the kernels runs (never changes the numbers).
+    public var instructionSet: InstructionSet = .active
+
+    /// The kernels of `instructionSet`.
+    public var kernels: any KernelFactory.Type { instructionSet.kernels }
 
     public init(seed: UInt64 = 1, threads: Int = Engine.defaultThreads, generator: RandomGenerator = .philox,
                 confidence: Double = 0.95, blockSize: UInt64? = nil, showProgress: Bool = false,
@@ -65,10 +70,10 @@ public struct RunOutcome<Statistics: SufficientStatistics>: Sendable {
 public enum Engine {
     public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-    public static func run<K: BlockKernel>(
-        _ kernel: K, plan: BlockPlan, settings: RunSettings, control: RunControl<K.Statistics> = RunControl(),
-        unitsPerSample: Double = 1, unitName: String = "rollouts"
-    ) throws -> RunOutcome<K.Statistics> {
+    public static func run<Statistics: SufficientStatistics>(
+        _ kernel: any BlockKernel<Statistics>, plan: BlockPlan, settings: RunSettings,
+        control: RunControl<Statistics> = RunControl(), unitsPerSample: Double = 1, unitName: String = "rollouts"
+    ) throws -> RunOutcome<Statistics> {
         guard settings.threads >= 1 else {
             throw RewardBitsError.invalidInput("--threads must be at least 1 (got \(settings.threads))")
         }
@@ -76,10 +81,10 @@ public enum Engine {
             throw RewardBitsError.invalidInput(
                 "this run needs \(plan.blockCount) blocks but --rng \(settings.generator) gives distinct streams to at most \(settings.generator.maximumBlocks); use --rng philox or a larger --block-size")
         }
-        var start = RunState<K.Statistics>()
+        var start = RunState<Statistics>()
         if let checkpoint = control.checkpoint {
             try checkpoint.checkWritable()
-            if let saved = try checkpoint.load(K.Statistics.self) {
+            if let saved = try checkpoint.load(Statistics.self) {
                 guard saved.nextBlock <= plan.blockCount else {
                     throw RewardBitsError.corruptCheckpoint(
                         "--checkpoint \(checkpoint.path) is past the end of this run (block \(saved.nextBlock) of \(plan.blockCount))")
@@ -90,7 +95,7 @@ public enum Engine {
         let progress = settings.showProgress
             ? ProgressLine(totalSamples: plan.totalSamples, unitsPerSample: unitsPerSample, unitName: unitName,
                            target: settings.stopping?.targetHalfWidth) : nil
-        let state = SchedulerState<K.Statistics>(plan: plan, window: settings.threads * 4, start: start,
+        let state = SchedulerState<Statistics>(plan: plan, window: settings.threads * 4, start: start,
                                                  control: control, progress: progress)
         let cpuStart = ProcessClock.cpuSeconds()
         let clockStart = DispatchTime.now()
@@ -100,17 +105,9 @@ public enum Engine {
 
         let work: @Sendable (Int) -> Void = { _ in
             while let block = state.claim() {
-                let key = StreamKey(seed: seed, block: block)
                 let samples = plan.samples(inBlock: block)
-                let result: BlockResult<K.Statistics>
-                switch generator {
-                case .philox:
-                    var source = WordSource(PhiloxStream(key))
-                    result = kernel.run(block: block, samples: samples, source: &source)
-                case .gsl(let type):
-                    var source = WordSource(GSLStream(type: type, key: key))
-                    result = kernel.run(block: block, samples: samples, source: &source)
-                }
+                let result = kernel.run(block: block, samples: samples, stream: StreamKey(seed: seed, block: block),
+                                        generator: generator)
                 state.finish(block: block, samples: UInt64(samples), result: result)
             }
         }

@@ -1,3 +1,6 @@
+import Foundation
+import RewardBitsCore
+
 /// The set of distinct tokens of one group of rollouts, reused prompt after
 /// prompt. Owned by one kernel invocation: create, use, `release()`.
 protocol DistinctSet {

@@ -1,4 +1,5 @@
 import Foundation
+import RewardBitsCore
 
 /// One episode's bits, 64 tokens per word: the policy's bits x, the target
 /// bits s (exact Bernoulli(p)), correctness ~(x ^ s) and the noisy rewards
@@ -77,7 +78,8 @@ struct EpisodeBuffers {
 
 /// Per-token rewards on 64-bit words; an episode reduces to five counts:
 /// flips, and the (policy bit, reward) classes.
-struct TokenKernel: BlockKernel {
+struct TokenKernel: SourceKernel {
+    typealias Statistics = TokenStatistics
     let length: Int
     let bits: EpisodeBits
     let valueOffset: Double
@@ -133,7 +135,8 @@ struct TokenKernel: BlockKernel {
 /// Checkpoint, sum and graded rewards: the pointwise information of an
 /// episode, log2 P(reward | x, s) - log2 P(reward | x), from tables of the
 /// exact distributions.
-struct TokenAggregateKernel: BlockKernel {
+struct TokenAggregateKernel: SourceKernel {
+    typealias Statistics = TokenStatistics
     let bits: EpisodeBits
     let reward: TokenReward
     let length: Int
@@ -150,49 +153,19 @@ struct TokenAggregateKernel: BlockKernel {
     let conditionalLevels: [Double]
     let marginalLevels: [Double]
 
-    init(channel: TokenChannel, center: Double, binWidth: Double?) throws {
-        bits = EpisodeBits(length: channel.length, targetBias: channel.targetBias, noise: channel.noise)
-        reward = channel.reward
-        length = channel.length
+    init(tables: TokenAggregateTables, center: Double, binWidth: Double?) {
+        bits = EpisodeBits(length: tables.length, targetBias: tables.targetBias, noise: tables.noise)
+        reward = tables.reward
+        length = tables.length
         self.center = center
         self.binWidth = binWidth
-        func bitsOf(_ p: Double) -> Double { p > 0 ? log2(p) : 0 }
-        var ranges: [(Int, Int)] = []
-        var conditional: [Int: [Double]] = [:], marginal: [Int: [Double]] = [:]
-        if case .checkpoint(let c) = channel.reward {
-            var start = 0
-            while start < channel.length {
-                ranges.append((start, min(start + c, channel.length)))
-                start += c
-            }
-            for (size, _) in channel.checkpointBlocks {
-                let tables = channel.checkpointTables(size: size)
-                func rows(_ logs: [Double]) -> [Double] {
-                    logs.flatMap { logOne -> [Double] in
-                        let one = exp(logOne)
-                        return [bitsOf(1 - one), one > 0 ? logOne / M_LN2 : 0]
-                    }
-                }
-                conditional[size] = rows(tables.logConditional)
-                marginal[size] = rows(tables.logMarginal)
-            }
-        }
-        blockRanges = ranges
-        conditionalBits = conditional
-        marginalBits = marginal
-        switch channel.reward {
-        case .sum, .graded:
-            let tables = channel.aggregateTables()
-            levels = tables.conditional[0].count
-            levelOfSum = tables.levelOfSum
-            conditionalLevels = tables.conditional.flatMap { $0.map(bitsOf) }
-            marginalLevels = tables.marginal.flatMap { $0.map(bitsOf) }
-        default:
-            levels = 0
-            levelOfSum = []
-            conditionalLevels = []
-            marginalLevels = []
-        }
+        blockRanges = tables.blockRanges
+        conditionalBits = tables.conditionalBits
+        marginalBits = tables.marginalBits
+        levels = tables.levels
+        levelOfSum = tables.levelOfSum
+        conditionalLevels = tables.conditionalLevels
+        marginalLevels = tables.marginalLevels
     }
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<TokenStatistics> {
@@ -235,37 +208,36 @@ struct TokenAggregateKernel: BlockKernel {
 
 /// Plug-in kernel: each episode's cell (s, x, reward) is recorded. Small T
 /// only (|S| x |O| <= 2^24), so an episode fits in one word.
-struct TokenPluginKernel: BlockKernel {
+struct TokenPluginKernel: SourceKernel {
+    typealias Statistics = PluginStatistics
     let bits: EpisodeBits
-    let channel: TokenChannel
+    let length: Int
+    let reward: TokenReward
+    let rewardAlphabet: Int
     let observations: Int
     let levelOfSum: [Int]
 
-    init(channel: TokenChannel) {
-        self.channel = channel
-        bits = EpisodeBits(length: channel.length, targetBias: channel.targetBias, noise: channel.noise)
-        observations = (1 << channel.length) * channel.rewardAlphabet
-        if case .graded(let b) = channel.reward {
-            let grades = (0...channel.length).map { TokenReward.grade(sum: $0, length: channel.length, bits: b) }
-            let distinct = Array(Set(grades)).sorted()
-            levelOfSum = grades.map { distinct.firstIndex(of: $0)! }
-        } else {
-            levelOfSum = Array(0...channel.length)
-        }
+    init(length: Int, targetBias: Double, noise: Double, reward: TokenReward, rewardAlphabet: Int, levelOfSum: [Int]) {
+        bits = EpisodeBits(length: length, targetBias: targetBias, noise: noise)
+        self.length = length
+        self.reward = reward
+        self.rewardAlphabet = rewardAlphabet
+        observations = (1 << length) * rewardAlphabet
+        self.levelOfSum = levelOfSum
     }
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<PluginStatistics> {
-        let t = channel.length
+        let t = length
         var statistics = PluginStatistics(cells: (1 << t) * observations, observations: observations,
                                           block: block, capacity: samples)
         let buffers = EpisodeBuffers(words: 1)
         for _ in 0..<samples {
             bits.draw(&source, policy: buffers.x, target: buffers.s, correct: buffers.correct, reward: buffers.reward)
-            let reward = buffers.reward[0]
+            let rewardBits = buffers.reward[0]
             let code: Int
-            switch channel.reward {
+            switch reward {
             case .perToken:
-                code = Int(reward)
+                code = Int(rewardBits)
             case .checkpoint(let c):
                 var pattern = 0
                 var start = 0, b = 0
@@ -277,11 +249,11 @@ struct TokenPluginKernel: BlockKernel {
                 }
                 code = pattern
             case .sum:
-                code = reward.nonzeroBitCount
+                code = rewardBits.nonzeroBitCount
             case .graded:
-                code = levelOfSum[reward.nonzeroBitCount]
+                code = levelOfSum[rewardBits.nonzeroBitCount]
             }
-            let observation = Int(buffers.x[0]) * channel.rewardAlphabet + code
+            let observation = Int(buffers.x[0]) * rewardAlphabet + code
             statistics.blockCells.append(UInt32(Int(buffers.s[0]) * observations + observation))
         }
         buffers.release()

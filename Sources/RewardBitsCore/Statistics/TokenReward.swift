@@ -64,10 +64,10 @@ public enum TokenReward: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Distributions behind the `sum` and `graded` rewards.
-enum TokenSumDistributions {
+public enum TokenSumDistributions {
     /// Binomial(n, p) pmf for n = 0...T (row n has n + 1 entries), by the
     /// recurrence over n (all terms non-negative).
-    static func binomialRows(_ t: Int, _ p: Double) -> [[Double]] {
+    public static func binomialRows(_ t: Int, _ p: Double) -> [[Double]] {
         var rows: [[Double]] = [[1]]
         for n in 1...max(t, 1) {
             let previous = rows[n - 1]
@@ -83,7 +83,7 @@ enum TokenSumDistributions {
 
     /// P(sum = m | j) for j = 0...T: the sum of j Bernoulli(a) and T - j
     /// Bernoulli(b) bits, i.e. Binomial(j, a) * Binomial(T - j, b).
-    static func mixtures(length t: Int, a: Double, b: Double) -> [[Double]] {
+    public static func mixtures(length t: Int, a: Double, b: Double) -> [[Double]] {
         let rowsA = binomialRows(t, a)
         let rowsB = binomialRows(t, b)
         return (0...t).map { j in

@@ -44,14 +44,14 @@ public struct BinaryWriter {
 }
 
 public struct BinaryReader {
-    let bytes: [UInt8]
-    var offset = 0
+    public let bytes: [UInt8]
+    public var offset = 0
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var isAtEnd: Bool { offset == bytes.count }
 
-    static let corrupt = RewardBitsError.corruptCheckpoint("the statistics are truncated or malformed")
+    public static let corrupt = RewardBitsError.corruptCheckpoint("the statistics are truncated or malformed")
 
     public mutating func readUInt64() throws -> UInt64 {
         guard offset + 8 <= bytes.count else { throw Self.corrupt }

@@ -29,6 +29,7 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
     /// Words handed out so far (for the RNG dump and for tests).
     @usableFromInline var refills: Int
 
+    @inlinable
     public init(_ stream: consuming Stream) {
         self.stream = stream
         precondition(Self.capacity % Stream.chunkWords == 0)
@@ -37,11 +38,12 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
         refills = 0
     }
 
+    @inlinable
     deinit {
         buffer.deallocate()
     }
 
-    @usableFromInline
+    @inlinable
     mutating func refill() {
         stream.fill(buffer, count: Self.capacity)
         index = 0

@@ -1,8 +1,12 @@
-/// The per-block work of a channel: draw `samples` samples from one stream
-/// and reduce them to sufficient statistics.
-public protocol BlockKernel: Sendable {
+/// The per-block work of a channel: draw `samples` samples from the stream
+/// of (seed, block) and reduce them to sufficient statistics.
+///
+/// The method is not generic on purpose: a kernel opens its own stream
+/// inside its module, so the hot loop is specialised and compiled with that
+/// module's instruction set (see `KernelFactory`).
+public protocol BlockKernel<Statistics>: Sendable {
     associatedtype Statistics: SufficientStatistics
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Statistics>
+    func run(block: UInt64, samples: Int, stream: StreamKey, generator: RandomGenerator) -> BlockResult<Statistics>
 }
 
 /// One block's statistics and the number of policy draws it made.

@@ -1,4 +1,5 @@
 import Foundation
+import RewardBitsCore
 
 /// `group` with verifier noise: each of the K rewards is flipped with
 /// probability eps, independently.
@@ -15,7 +16,8 @@ import Foundation
 ///
 /// Both are O(K + M) per prompt and evaluated in log space, so neither
 /// overflows for any K.
-struct GroupNoisyKernel<Policy: SymbolSampler>: BlockKernel {
+struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
+    typealias Statistics = GroupStatistics
     let policy: Policy
     let prior: AliasTable?
     let uniformAnswers: UniformSymbols

@@ -1,0 +1,79 @@
+/// The hot loops of every channel, built for one instruction set.
+///
+/// The kernel sources are compiled three times (portable, x86-64-v3 with
+/// AVX2, x86-64-v4 with AVX-512), each copy providing a `KernelSet` that
+/// conforms to this protocol; the engine picks the widest the CPU supports.
+/// All three give bitwise-identical statistics for a given stream.
+public protocol KernelFactory {
+    /// "portable", "avx2" or "avx512".
+    static var instructionSet: String { get }
+
+    // single
+    static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
+        -> any BlockKernel<ClassCounts>
+    static func singlePointwise(policy: AnySymbolSampler, prior: AliasTable, noise: Double, table: [Double],
+                                center: Double, binWidth: Double?) -> any BlockKernel<Moments>
+    static func singleRB(policy: AnySymbolSampler, table: [Double], constant: Bool, center: Double,
+                         binWidth: Double?) -> any BlockKernel<Moments>
+    static func singlePlugin(policy: AnySymbolSampler, prior: AnySymbolSampler, vocabularySize: UInt64,
+                             noise: Double) -> any BlockKernel<PluginStatistics>
+
+    // group
+    static func groupUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, groupSize: Int,
+                                  pointwise: Bool) -> any BlockKernel<GroupStatistics>
+    static func group(policy: AnySymbolSampler, prior: AliasTable, priorProbabilities: [Double],
+                      vocabularySize: UInt64, groupSize: Int, pointwise: Bool, center: Double,
+                      binWidth: Double?) -> any BlockKernel<GroupStatistics>
+    static func groupNoisy(policy: AnySymbolSampler, prior: AliasTable?, priorProbabilities: [Double]?,
+                           vocabularySize: UInt64, groupSize: Int, noise: Double, pointwise: Bool, center: Double,
+                           binWidth: Double?) -> any BlockKernel<GroupStatistics>
+
+    // token
+    static func tokenPerToken(length: Int, targetBias: Double, noise: Double, valueOffset: Double,
+                              valueCoefficients: [Double], binWidth: Double?) -> any BlockKernel<TokenStatistics>
+    static func tokenAggregate(tables: TokenAggregateTables, center: Double, binWidth: Double?)
+        -> any BlockKernel<TokenStatistics>
+    static func tokenPlugin(length: Int, targetBias: Double, noise: Double, reward: TokenReward,
+                            rewardAlphabet: Int, levelOfSum: [Int]) -> any BlockKernel<PluginStatistics>
+
+    // sft
+    static func sftExpert(prior: AnySymbolSampler, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double],
+                          offset: Double, center: Double, binWidth: Double?) -> any BlockKernel<Moments>
+    static func sftFiltered(prior: AnySymbolSampler, policy: AnySymbolSampler, surprise: [Double], constant: Double,
+                            binWidth: Double?) -> any BlockKernel<RatioMoments>
+}
+
+/// The tables behind the checkpoint, sum and graded token rewards, built by
+/// the channel from the exact distributions and consumed by the kernel.
+public struct TokenAggregateTables: Sendable {
+    public var length: Int
+    public var targetBias: Double
+    public var noise: Double
+    public var reward: TokenReward
+    /// Checkpoints: block ranges and, per block size, log2 P(r | c) and
+    /// log2 P(r | k) for r = 0, 1 (index 2 c + r).
+    public var blockRanges: [(from: Int, to: Int)]
+    public var conditionalBits: [Int: [Double]]
+    public var marginalBits: [Int: [Double]]
+    /// Sums and grades: log2 P(level | c) and log2 P(level | k), row-major.
+    public var levels: Int
+    public var levelOfSum: [Int]
+    public var conditionalLevels: [Double]
+    public var marginalLevels: [Double]
+
+    public init(length: Int, targetBias: Double, noise: Double, reward: TokenReward,
+                blockRanges: [(from: Int, to: Int)], conditionalBits: [Int: [Double]], marginalBits: [Int: [Double]],
+                levels: Int, levelOfSum: [Int], conditionalLevels: [Double], marginalLevels: [Double]) {
+        self.length = length
+        self.targetBias = targetBias
+        self.noise = noise
+        self.reward = reward
+        self.blockRanges = blockRanges
+        self.conditionalBits = conditionalBits
+        self.marginalBits = marginalBits
+        self.levels = levels
+        self.levelOfSum = levelOfSum
+        self.conditionalLevels = conditionalLevels
+        self.marginalLevels = marginalLevels
+    }
+}

@@ -1,0 +1,85 @@
+/// Sums for the ratio of means sum(A) / sum(L), A the information of a
+/// positive and L the rollouts it cost.
+public struct RatioMoments: SufficientStatistics, Equatable {
+    public var count: UInt64 = 0
+    public var information = CompensatedSum()
+    public var informationSquares = CompensatedSum()
+    public var rollouts: UInt64 = 0
+    public var rolloutSquares: UInt128 = 0
+    public var crossProducts = CompensatedSum()
+    public var maximumRollouts: UInt64 = 0
+    /// Bits per positive, binned (--histogram).
+    public var bins: SurpriseBins?
+
+    public init() {}
+    public init(binWidth: Double?) { bins = binWidth.map(SurpriseBins.init(width:)) }
+
+    @inlinable @inline(__always)
+    public mutating func add(information a: Double, rollouts l: UInt64) {
+        count += 1
+        information.add(a)
+        informationSquares.add(a * a)
+        rollouts += l
+        rolloutSquares += UInt128(l) * UInt128(l)
+        crossProducts.add(a * Double(l))
+        maximumRollouts = max(maximumRollouts, l)
+        if bins != nil { bins!.add(a) }
+    }
+
+    public mutating func merge(_ next: RatioMoments) {
+        count += next.count
+        information.add(next.information)
+        informationSquares.add(next.informationSquares)
+        rollouts += next.rollouts
+        rolloutSquares += next.rolloutSquares
+        crossProducts.add(next.crossProducts)
+        maximumRollouts = max(maximumRollouts, next.maximumRollouts)
+        if let nextBins = next.bins {
+            if bins == nil { bins = nextBins } else { bins!.merge(nextBins) }
+        }
+    }
+
+    public func encode(into writer: inout BinaryWriter) {
+        writer.write(count)
+        writer.write(information)
+        writer.write(informationSquares)
+        writer.write(rollouts)
+        writer.write(rolloutSquares)
+        writer.write(crossProducts)
+        writer.write(maximumRollouts)
+        writer.write(bins == nil ? 0 : 1)
+        bins?.encode(into: &writer)
+    }
+
+    public init(from reader: inout BinaryReader) throws {
+        count = try reader.readUInt64()
+        information = try reader.read()
+        informationSquares = try reader.read()
+        rollouts = try reader.readUInt64()
+        rolloutSquares = try reader.readUInt128()
+        crossProducts = try reader.read()
+        maximumRollouts = try reader.readUInt64()
+        if try reader.readInt() == 1 { bins = try SurpriseBins(from: &reader) }
+    }
+
+    /// R = mean(A) / mean(L) with the delta-method standard error
+    /// sqrt((Var A - 2 R Cov(A, L) + R^2 Var L) / n) / mean(L).
+    public func ratioEstimate(level: Double) throws -> Estimate {
+        let n = Double(count)
+        let meanA = information.value / n
+        let meanL = Double(rollouts) / n
+        let ratio = meanA / meanL
+        let varA = max(0, (informationSquares.value - n * meanA * meanA) / (n - 1))
+        let varL = max(0, (Double(rolloutSquares) - n * meanL * meanL) / (n - 1))
+        let covAL = (crossProducts.value - n * meanA * meanL) / (n - 1)
+        let variance = max(0, varA - 2 * ratio * covAL + ratio * ratio * varL) / (meanL * meanL)
+        let se = (variance / n).squareRoot()
+        if se == 0 {
+            return Estimate(value: ratio, standardError: 0, low: ratio, high: ratio, level: level,
+                            method: .zeroVariance, samples: count)
+        }
+        let t = try GSL.studentTQuantile((1 + level) / 2, degreesOfFreedom: n - 1)
+        return Estimate(value: ratio, standardError: se, low: ratio - t * se, high: ratio + t * se,
+                        level: level, method: .deltaMethod, samples: count)
+    }
+}

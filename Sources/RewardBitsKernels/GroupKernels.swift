@@ -1,0 +1,140 @@
+import Foundation
+import RewardBitsCore
+
+/// Number of tokens a group kernel draws per batch (whole prompts).
+private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
+
+/// Uniform prior: the value depends on M (rb) or on M and whether S was drawn
+/// (pointwise), so a block reduces to integer counts per class.
+struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
+    typealias Statistics = GroupStatistics
+    let policy: Policy
+    let answers: UniformSymbols
+    let vocabularySize: UInt64
+    let groupSize: Int
+    let pointwise: Bool
+
+    init(policy: Policy, vocabularySize: UInt64, groupSize: Int, pointwise: Bool) {
+        self.policy = policy
+        self.answers = UniformSymbols(vocabularySize: vocabularySize)
+        self.vocabularySize = vocabularySize
+        self.groupSize = groupSize
+        self.pointwise = pointwise
+    }
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
+        let k = groupSize
+        let batchPrompts = groupBatchPrompts(k)
+        var statistics = GroupStatistics()
+        var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
+        var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
+        counts.withUnsafeMutableBufferPointer { counts in
+            var done = 0
+            while done < samples {
+                let batch = min(batchPrompts, samples - done)
+                policy.fill(tokens, count: batch * k, from: &source)
+                for prompt in 0..<batch {
+                    let group = tokens + prompt * k
+                    var m = 0
+                    for i in 0..<k where distinct.insert(group[i]) { m += 1 }
+                    if pointwise {
+                        let answer = answers.draw(&source)
+                        counts[2 * m + (distinct.contains(answer) ? 1 : 0)] += 1
+                    } else {
+                        counts[m] += 1
+                    }
+                    distinct.reset(group, count: k)
+                }
+                done += batch
+            }
+        }
+        tokens.deallocate()
+        distinct.release()
+        statistics.classes.counts = counts
+        return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
+    }
+}
+
+/// Any prior: rb accumulates H(r | T) = sum_{d in D} phi(q_d) + psi(Q) per
+/// prompt; pointwise draws S and takes -log2 q(S) on a hit, -log2(1 - Q)
+/// otherwise. Counts per M are kept for the log2(M + 1) bound.
+struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
+    typealias Statistics = GroupStatistics
+    let policy: Policy
+    let prior: AliasTable
+    let priorProbabilities: [Double]
+    let phiTable: [Double]
+    let surpriseTable: [Double]
+    let vocabularySize: UInt64
+    let groupSize: Int
+    let pointwise: Bool
+    let center: Double
+    let binWidth: Double?
+
+    init(policy: Policy, prior: AliasTable, priorProbabilities: [Double], vocabularySize: UInt64,
+         groupSize: Int, pointwise: Bool, center: Double, binWidth: Double?) {
+        self.binWidth = binWidth
+        self.policy = policy
+        self.prior = prior
+        self.priorProbabilities = priorProbabilities
+        phiTable = pointwise ? [] : priorProbabilities.map(Information.phi)
+        surpriseTable = pointwise ? priorProbabilities.map { $0 > 0 ? -log2($0) : 0 } : []
+        self.vocabularySize = vocabularySize
+        self.groupSize = groupSize
+        self.pointwise = pointwise
+        self.center = center
+    }
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
+        let k = groupSize
+        let batchPrompts = groupBatchPrompts(k)
+        var statistics = GroupStatistics()
+        var moments = Moments(center: center, binWidth: binWidth)
+        var counts = [UInt64](repeating: 0, count: k + 1)
+        var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
+        counts.withUnsafeMutableBufferPointer { counts in
+            priorProbabilities.withUnsafeBufferPointer { q in
+                phiTable.withUnsafeBufferPointer { phi in
+                    surpriseTable.withUnsafeBufferPointer { surprise in
+                        var done = 0
+                        while done < samples {
+                            let batch = min(batchPrompts, samples - done)
+                            policy.fill(tokens, count: batch * k, from: &source)
+                            for prompt in 0..<batch {
+                                let group = tokens + prompt * k
+                                var m = 0
+                                var mass = 0.0
+                                var entropy = 0.0
+                                for i in 0..<k {
+                                    let t = group[i]
+                                    if distinct.insert(t) {
+                                        m += 1
+                                        mass += q[Int(t)]
+                                        if !pointwise { entropy += phi[Int(t)] }
+                                    }
+                                }
+                                if pointwise {
+                                    let answer = prior.draw(&source)
+                                    moments.add(distinct.contains(answer)
+                                                ? surprise[Int(answer)] : Information.minusLog2OneMinus(min(mass, 1.0.nextDown)))
+                                } else {
+                                    moments.add(entropy + Information.psi(mass))
+                                }
+                                counts[m] += 1
+                                distinct.reset(group, count: k)
+                            }
+                            done += batch
+                        }
+                    }
+                }
+            }
+        }
+        tokens.deallocate()
+        distinct.release()
+        statistics.classes.counts = counts
+        statistics.moments = moments
+        return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
+    }
+}

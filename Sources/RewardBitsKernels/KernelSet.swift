@@ -1,0 +1,165 @@
+import Foundation
+import RewardBitsCore
+
+/// This module's kernels (see `KernelFactory`). The same source is compiled
+/// in three modules with different instruction sets.
+public enum KernelSet: KernelFactory {
+    public static var instructionSet: String {
+        #if REWARDBITS_AVX512
+        return "avx512"
+        #elseif REWARDBITS_AVX2
+        return "avx2"
+        #else
+        return "portable"
+        #endif
+    }
+
+    // MARK: single
+
+    public static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
+        -> any BlockKernel<ClassCounts>
+    {
+        switch policy {
+        case .uniform(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
+        case .alias(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
+        }
+    }
+
+    public static func singlePointwise(policy: AnySymbolSampler, prior: AliasTable, noise: Double, table: [Double],
+                                       center: Double, binWidth: Double?) -> any BlockKernel<Moments> {
+        switch policy {
+        case .uniform(let p):
+            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))
+        case .alias(let p):
+            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))
+        }
+    }
+
+    public static func singleRB(policy: AnySymbolSampler, table: [Double], constant: Bool, center: Double,
+                                binWidth: Double?) -> any BlockKernel<Moments> {
+        switch policy {
+        case .uniform(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, binWidth: binWidth))
+        case .alias(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, binWidth: binWidth))
+        }
+    }
+
+    public static func singlePlugin(policy: AnySymbolSampler, prior: AnySymbolSampler, vocabularySize: UInt64,
+                                    noise: Double) -> any BlockKernel<PluginStatistics> {
+        switch (policy, prior) {
+        case (.uniform(let p), .uniform(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        case (.uniform(let p), .alias(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        case (.alias(let p), .uniform(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        case (.alias(let p), .alias(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        }
+    }
+
+    // MARK: group
+
+    public static func groupUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, groupSize: Int,
+                                         pointwise: Bool) -> any BlockKernel<GroupStatistics> {
+        let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
+        switch (policy, hashed) {
+        case (.uniform(let p), false):
+            return SpecializedKernel(GroupUniformPriorKernel<UniformSymbols, BitmapDistinctSet>(
+                policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
+        case (.uniform(let p), true):
+            return SpecializedKernel(GroupUniformPriorKernel<UniformSymbols, HashedDistinctSet>(
+                policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
+        case (.alias(let p), false):
+            return SpecializedKernel(GroupUniformPriorKernel<AliasTable, BitmapDistinctSet>(
+                policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
+        case (.alias(let p), true):
+            return SpecializedKernel(GroupUniformPriorKernel<AliasTable, HashedDistinctSet>(
+                policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
+        }
+    }
+
+    public static func group(policy: AnySymbolSampler, prior: AliasTable, priorProbabilities: [Double],
+                             vocabularySize: UInt64, groupSize: Int, pointwise: Bool, center: Double,
+                             binWidth: Double?) -> any BlockKernel<GroupStatistics> {
+        let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
+        switch (policy, hashed) {
+        case (.uniform(let p), false):
+            return SpecializedKernel(GroupKernel<UniformSymbols, BitmapDistinctSet>(
+                policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+        case (.uniform(let p), true):
+            return SpecializedKernel(GroupKernel<UniformSymbols, HashedDistinctSet>(
+                policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+        case (.alias(let p), false):
+            return SpecializedKernel(GroupKernel<AliasTable, BitmapDistinctSet>(
+                policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+        case (.alias(let p), true):
+            return SpecializedKernel(GroupKernel<AliasTable, HashedDistinctSet>(
+                policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+        }
+    }
+
+    public static func groupNoisy(policy: AnySymbolSampler, prior: AliasTable?, priorProbabilities: [Double]?,
+                                  vocabularySize: UInt64, groupSize: Int, noise: Double, pointwise: Bool, center: Double,
+                                  binWidth: Double?) -> any BlockKernel<GroupStatistics> {
+        switch policy {
+        case .uniform(let p):
+            return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
+        case .alias(let p):
+            return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
+        }
+    }
+
+    // MARK: token
+
+    public static func tokenPerToken(length: Int, targetBias: Double, noise: Double, valueOffset: Double,
+                                     valueCoefficients: [Double], binWidth: Double?) -> any BlockKernel<TokenStatistics> {
+        SpecializedKernel(TokenKernel(length: length, targetBias: targetBias, noise: noise, valueOffset: valueOffset,
+                    valueCoefficients: valueCoefficients, binWidth: binWidth))
+    }
+
+    public static func tokenAggregate(tables: TokenAggregateTables, center: Double, binWidth: Double?)
+        -> any BlockKernel<TokenStatistics>
+    {
+        SpecializedKernel(TokenAggregateKernel(tables: tables, center: center, binWidth: binWidth))
+    }
+
+    public static func tokenPlugin(length: Int, targetBias: Double, noise: Double, reward: TokenReward,
+                                   rewardAlphabet: Int, levelOfSum: [Int]) -> any BlockKernel<PluginStatistics> {
+        SpecializedKernel(TokenPluginKernel(length: length, targetBias: targetBias, noise: noise, reward: reward,
+                          rewardAlphabet: rewardAlphabet, levelOfSum: levelOfSum))
+    }
+
+    // MARK: sft
+
+    public static func sftExpert(prior: AnySymbolSampler, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double],
+                                 offset: Double, center: Double, binWidth: Double?) -> any BlockKernel<Moments> {
+        switch prior {
+        case .uniform(let q):
+            return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
+                                   offset: offset, center: center, binWidth: binWidth))
+        case .alias(let q):
+            return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
+                                   offset: offset, center: center, binWidth: binWidth))
+        }
+    }
+
+    public static func sftFiltered(prior: AnySymbolSampler, policy: AnySymbolSampler, surprise: [Double], constant: Double,
+                                   binWidth: Double?) -> any BlockKernel<RatioMoments> {
+        switch (prior, policy) {
+        case (.uniform(let q), .uniform(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        case (.uniform(let q), .alias(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        case (.alias(let q), .uniform(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        case (.alias(let q), .alias(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        }
+    }
+}

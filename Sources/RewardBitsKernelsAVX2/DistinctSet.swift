@@ -1,0 +1,1 @@
+../RewardBitsKernels/DistinctSet.swift
