@@ -28,8 +28,8 @@ struct BitmapDistinctSet: DistinctSet {
 
     @inline(__always)
     mutating func insert(_ token: UInt32) -> Bool {
-        let index = Int(token >> 6)
-        let bit = UInt64(1) << UInt64(token & 63)
+        let index = Int(token &>> 6)
+        let bit = UInt64(1) &<< UInt64(token & 63)
         let old = words[index]
         words[index] = old | bit
         return old & bit == 0

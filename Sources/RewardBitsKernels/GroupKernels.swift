@@ -64,7 +64,8 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
     let policy: Policy
     let prior: AliasTable
     let priorProbabilities: [Double]
-    let phiTable: [Double]
+    /// (q(t), phi(q(t))) side by side: one cache line per new token.
+    let massAndEntropy: [SIMD2<Double>]
     let surpriseTable: [Double]
     let vocabularySize: UInt64
     let groupSize: Int
@@ -78,7 +79,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         self.policy = policy
         self.prior = prior
         self.priorProbabilities = priorProbabilities
-        phiTable = pointwise ? [] : priorProbabilities.map(Information.phi)
+        massAndEntropy = priorProbabilities.map { SIMD2($0, Information.phi($0)) }
         surpriseTable = pointwise ? priorProbabilities.map { $0 > 0 ? -log2($0) : 0 } : []
         self.vocabularySize = vocabularySize
         self.groupSize = groupSize
@@ -95,8 +96,8 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
         counts.withUnsafeMutableBufferPointer { counts in
-            priorProbabilities.withUnsafeBufferPointer { q in
-                phiTable.withUnsafeBufferPointer { phi in
+            massAndEntropy.withUnsafeBufferPointer { table in
+                do {
                     surpriseTable.withUnsafeBufferPointer { surprise in
                         var done = 0
                         while done < samples {
@@ -105,16 +106,16 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                             for prompt in 0..<batch {
                                 let group = tokens + prompt * k
                                 var m = 0
-                                var mass = 0.0
-                                var entropy = 0.0
+                                var sums = SIMD2<Double>()
                                 for i in 0..<k {
                                     let t = group[i]
-                                    if distinct.insert(t) {
-                                        m += 1
-                                        mass += q[Int(t)]
-                                        if !pointwise { entropy += phi[Int(t)] }
-                                    }
+                                    // Branch-free: with a concentrated policy
+                                    // repeats are common and unpredictable.
+                                    let fresh = distinct.insert(t)
+                                    m &+= fresh ? 1 : 0
+                                    sums += table[Int(t)] * (fresh ? 1 : 0)
                                 }
+                                let mass = sums[0], entropy = sums[1]
                                 if pointwise {
                                     let answer = prior.draw(&source)
                                     moments.add(distinct.contains(answer)
@@ -135,6 +136,77 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         distinct.release()
         statistics.classes.counts = counts
         statistics.moments = moments
+        return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
+    }
+}
+
+/// Uniform prior and policy over V = 2^b with b <= 16: tokens come packed
+/// from 16-word vectors (see `PackedFields`), and distinct tokens are found
+/// with a stamp per symbol: the number of the prompt that last saw it. A
+/// token is new when its stamp is not the current prompt's; nothing is
+/// cleared between prompts (the stamps wrap every 2^16 - 1 prompts). This
+/// avoids a per-prompt popcount over a bitmap, whose wide loads cannot be
+/// forwarded from the scalar stores just made.
+struct GroupPackedKernel: SourceKernel {
+    typealias Statistics = GroupStatistics
+    let packing: PackedFields
+    let vocabularySize: Int
+    let groupSize: Int
+    let pointwise: Bool
+
+    static let maximumVocabulary: UInt64 = 1 << 16
+
+    init(packing: PackedFields, vocabularySize: UInt64, groupSize: Int, pointwise: Bool) {
+        self.packing = packing
+        self.vocabularySize = Int(vocabularySize)
+        self.groupSize = groupSize
+        self.pointwise = pointwise
+    }
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
+        let k = groupSize
+        let perVector = packing.perVector
+        let batchPrompts = max(1, 4096 / k)
+        let capacity = (batchPrompts * k + perVector - 1) / perVector * perVector
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)
+        let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: vocabularySize)
+        stamps.initialize(repeating: 0, count: vocabularySize)
+        var stamp: UInt16 = 0
+        var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
+        counts.withUnsafeMutableBufferPointer { counts in
+            var done = 0
+            while done < samples {
+                let batch = min(batchPrompts, samples - done)
+                packing.fill(tokens, count: batch * k, from: &source)
+                if pointwise { packing.fill(answers, count: batch, from: &source) }
+                for prompt in 0..<batch {
+                    if stamp == UInt16.max {
+                        stamps.update(repeating: 0, count: vocabularySize)
+                        stamp = 0
+                    }
+                    stamp &+= 1
+                    let group = tokens + prompt &* k
+                    var m = 0
+                    for i in 0..<k {
+                        let t = Int(group[i])
+                        m &+= stamps[t] != stamp ? 1 : 0
+                        stamps[t] = stamp
+                    }
+                    if pointwise {
+                        counts[2 &* m &+ (stamps[Int(answers[prompt])] == stamp ? 1 : 0)] &+= 1
+                    } else {
+                        counts[m] &+= 1
+                    }
+                }
+                done += batch
+            }
+        }
+        tokens.deallocate()
+        answers.deallocate()
+        stamps.deallocate()
+        var statistics = GroupStatistics()
+        statistics.classes.counts = counts
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
 }

@@ -19,6 +19,9 @@ public enum KernelSet: KernelFactory {
     public static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
         -> any BlockKernel<ClassCounts>
     {
+        if case .uniform = policy, let packing = PackedFields(vocabularySize: vocabularySize) {
+            return SpecializedKernel(SinglePackedKernel(packing: packing, noise: noise))
+        }
         switch policy {
         case .uniform(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
         case .alias(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
@@ -61,6 +64,11 @@ public enum KernelSet: KernelFactory {
 
     public static func groupUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, groupSize: Int,
                                          pointwise: Bool) -> any BlockKernel<GroupStatistics> {
+        if case .uniform = policy, vocabularySize <= GroupPackedKernel.maximumVocabulary,
+           let packing = PackedFields(vocabularySize: vocabularySize) {
+            return SpecializedKernel(GroupPackedKernel(packing: packing, vocabularySize: vocabularySize, groupSize: groupSize,
+                                                       pointwise: pointwise))
+        }
         let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
         switch (policy, hashed) {
         case (.uniform(let p), false):
@@ -151,6 +159,10 @@ public enum KernelSet: KernelFactory {
 
     public static func sftFiltered(prior: AnySymbolSampler, policy: AnySymbolSampler, surprise: [Double], constant: Double,
                                    binWidth: Double?) -> any BlockKernel<RatioMoments> {
+        if case .uniform(let q) = prior, case .uniform(let p) = policy, q == p, surprise.isEmpty,
+           let packing = PackedFields(vocabularySize: p.vocabularySize) {
+            return SpecializedKernel(SFTPackedKernel(packing: packing, information: constant, binWidth: binWidth))
+        }
         switch (prior, policy) {
         case (.uniform(let q), .uniform(let p)):
             return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))

@@ -79,3 +79,45 @@ struct SFTFilteredKernel<Prior: SymbolSampler, Policy: SymbolSampler>: SourceKer
         return BlockResult(statistics: statistics, rollouts: statistics.rollouts)
     }
 }
+
+/// Filtered positives with uniform prior and policy over V = 2^b (b <= 16):
+/// rollouts come packed from 16-word vectors (see `PackedFields`) and are
+/// compared with S a whole vector at a time; the first match in stream order
+/// ends the positive, and the rest of that vector is discarded (never drawn
+/// as rollouts). Answers S are taken from their own vectors, in order.
+struct SFTPackedKernel: SourceKernel {
+    typealias Statistics = RatioMoments
+    let packing: PackedFields
+    let information: Double
+    let binWidth: Double?
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<RatioMoments> {
+        var statistics = RatioMoments(binWidth: binWidth)
+        let perVector = packing.perVector
+        let fields = packing.fields
+        var answers = SIMD16<UInt32>()
+        var nextAnswer = perVector
+        for _ in 0..<samples {
+            if nextAnswer == perVector {
+                answers = source.nextVector()
+                nextAnswer = 0
+            }
+            let answer = SIMD16<UInt32>(repeating: packing.field(nextAnswer / 16, of: answers)[nextAnswer % 16])
+            nextAnswer += 1
+            var drawn: UInt64 = 0
+            search: while true {
+                let rollouts = source.nextVector()
+                for j in 0..<fields {
+                    let pattern = Lanes.pattern(packing.field(j, of: rollouts) .== answer)
+                    if pattern != 0 {
+                        drawn += UInt64(16 * j + pattern.trailingZeroBitCount + 1)
+                        break search
+                    }
+                }
+                drawn += UInt64(perVector)
+            }
+            statistics.add(information: information, rollouts: drawn)
+        }
+        return BlockResult(statistics: statistics, rollouts: statistics.rollouts)
+    }
+}

@@ -161,3 +161,81 @@ struct SinglePluginKernel<Policy: SymbolSampler, Prior: SymbolSampler>: SourceKe
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
 }
+
+/// Uniform prior and policy over V = 2^b (b <= 16): per 16-word vectors, T
+/// from one vector and S from the next, compared field by field; flips, when
+/// there is noise, from exact Bernoulli words, one bit per rollout in order.
+/// The four (hit, flip) classes are counted in vector lanes.
+struct SinglePackedKernel: SourceKernel {
+    typealias Statistics = ClassCounts
+    let packing: PackedFields
+    let flips: BernoulliWords?
+
+    init(packing: PackedFields, noise: Double) {
+        self.packing = packing
+        flips = noise > 0 ? BernoulliWords(probability: noise) : nil
+    }
+
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<ClassCounts> {
+        let perBatch = packing.perVector
+        let flipWordCount = (perBatch + 63) / 64
+        var hitKept = SIMD16<UInt32>(), hitFlipped = SIMD16<UInt32>(), missFlipped = SIMD16<UInt32>()
+        var totals = (hitKept: UInt64(0), hitFlipped: UInt64(0), missFlipped: UInt64(0))
+        var flipWords = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var done = 0
+        var batches = 0
+        while done < samples {
+            let batch = min(perBatch, samples - done)
+            let rollouts = source.nextVector()
+            let answers = source.nextVector()
+            if let flips {
+                withUnsafeMutableBytes(of: &flipWords) { raw in
+                    let words = raw.bindMemory(to: UInt64.self)
+                    for w in 0..<flipWordCount { words[w] = flips.word(&source) }
+                }
+            }
+            withUnsafeBytes(of: flipWords) { raw in
+                let words = raw.bindMemory(to: UInt64.self)
+                for j in 0..<packing.fields {
+                    var hit = packing.field(j, of: rollouts) .== packing.field(j, of: answers)
+                    var valid = SIMDMask<SIMD16<Int32>>(repeating: true)
+                    if batch < perBatch {
+                        valid = (Lanes.index &+ UInt32(16 * j)) .< UInt32(batch)
+                        hit = hit .& valid
+                    }
+                    if flips != nil {
+                        let position = 16 * j
+                        let pattern = UInt32(truncatingIfNeeded: words[position >> 6] >> UInt64(position & 63)) & 0xFFFF
+                        let flip = Lanes.mask(pattern) .& valid
+                        // A true lane reads as all ones: subtracting adds 1.
+                        hitKept &-= Lanes.ones(hit .& .!flip)
+                        hitFlipped &-= Lanes.ones(hit .& flip)
+                        missFlipped &-= Lanes.ones(.!hit .& flip)
+                    } else {
+                        hitKept &-= Lanes.ones(hit)
+                    }
+                }
+            }
+            done += batch
+            batches += 1
+            // Lane counters gain at most `fields` per batch: flush well before 2^32.
+            if batches & 0xFFFFF == 0 {
+                totals.hitKept += UInt64(hitKept.wrappedSum())
+                totals.hitFlipped += UInt64(hitFlipped.wrappedSum())
+                totals.missFlipped += UInt64(missFlipped.wrappedSum())
+                hitKept = .zero
+                hitFlipped = .zero
+                missFlipped = .zero
+            }
+        }
+        func total(_ lanes: SIMD16<UInt32>) -> UInt64 {
+            lanes.indices.reduce(UInt64(0)) { $0 + UInt64(lanes[$1]) }
+        }
+        let hk = totals.hitKept + total(hitKept)
+        let hf = totals.hitFlipped + total(hitFlipped)
+        let mf = totals.missFlipped + total(missFlipped)
+        var counts = ClassCounts(classes: 4)
+        counts.counts = [UInt64(samples) - hk - hf - mf, hk, mf, hf]
+        return BlockResult(statistics: counts, rollouts: UInt64(samples))
+    }
+}

@@ -13,7 +13,7 @@ extension SourceKernel {
     func run(block: UInt64, samples: Int, stream: StreamKey, generator: RandomGenerator) -> BlockResult<Statistics> {
         switch generator {
         case .philox:
-            var source = WordSource(PhiloxStream(stream))
+            var source = WordSource(KernelPhiloxStream(stream))
             return run(block: block, samples: samples, source: &source)
         case .gsl(let type):
             var source = WordSource(GSLStream(type: type, key: stream))
@@ -41,5 +41,24 @@ struct SpecializedKernel<Statistics: SufficientStatistics>: BlockKernel {
 
     func run(block: UInt64, samples: Int, stream: StreamKey, generator: RandomGenerator) -> BlockResult<Statistics> {
         body(block, samples, stream, generator)
+    }
+}
+
+/// The Philox stream as kernels read it: the same words as `PhiloxStream`,
+/// produced by the wide four-chain form where the instruction set has a
+/// one-instruction 32-bit lane multiply.
+struct KernelPhiloxStream: RandomStream {
+    static var chunkWords: Int { 256 }
+    var base: PhiloxStream
+
+    init(_ key: StreamKey) { base = PhiloxStream(key) }
+
+    @inline(__always)
+    mutating func fill(_ words: UnsafeMutablePointer<UInt32>, count: Int) {
+        #if REWARDBITS_WIDE_SIMD
+        base.fillWide(words, count: count)
+        #else
+        base.fill(words, count: count)
+        #endif
     }
 }

@@ -3,11 +3,17 @@ import RewardBitsCore
 
 /// One episode's bits, 64 tokens per word: the policy's bits x, the target
 /// bits s (exact Bernoulli(p)), correctness ~(x ^ s) and the noisy rewards
-/// R = correctness ^ e (e exact Bernoulli(eps)). Every kernel draws x, s, e
-/// word by word in that order, so all reward modes see the same episodes for
-/// a given seed.
+/// R = correctness ^ e (e exact Bernoulli(eps)).
+///
+/// Stream format: the episode is drawn in chunks of four 64-bit words (256
+/// tokens); per chunk, x as one 8-word vector, then s (one vector when p =
+/// 1/2, else Bernoulli digits), then e (Bernoulli digits), each digit one
+/// 8-word vector. Lanes beyond T are zero. Every reward mode draws episodes
+/// the same way, so all modes see the same episodes for a given seed.
 struct EpisodeBits {
     let words: Int
+    /// Words rounded up to whole chunks of four.
+    let paddedWords: Int
     let lastMask: UInt64
     let targets: BernoulliWords
     let flips: BernoulliWords
@@ -16,6 +22,7 @@ struct EpisodeBits {
 
     init(length: Int, targetBias: Double, noise: Double) {
         words = (length + 63) / 64
+        paddedWords = (words + 3) / 4 * 4
         lastMask = length % 64 == 0 ? UInt64.max : (UInt64(1) << UInt64(length % 64)) - 1
         targets = BernoulliWords(probability: targetBias)
         flips = BernoulliWords(probability: noise)
@@ -23,21 +30,37 @@ struct EpisodeBits {
         noiseless = noise == 0
     }
 
+    /// The live bits of chunk `c`: all of every word below T, the low T mod
+    /// 64 bits of the last word, nothing beyond.
+    @inline(__always)
+    func live(chunk c: Int) -> SIMD4<UInt64> {
+        var mask = SIMD4<UInt64>()
+        for lane in 0..<4 {
+            let w = 4 * c + lane
+            mask[lane] = w < words - 1 ? UInt64.max : (w == words - 1 ? lastMask : 0)
+        }
+        return mask
+    }
+
     @inline(__always)
     func draw<S: RandomStream & ~Copyable>(
-        _ source: inout WordSource<S>, policy x: UnsafeMutablePointer<UInt64>, target s: UnsafeMutablePointer<UInt64>,
+        _ source: inout WordSource<S>, live masks: UnsafePointer<SIMD4<UInt64>>,
+        policy x: UnsafeMutablePointer<UInt64>, target s: UnsafeMutablePointer<UInt64>,
         correct: UnsafeMutablePointer<UInt64>, reward: UnsafeMutablePointer<UInt64>
     ) {
-        for w in 0..<words {
-            let mask = w == words - 1 ? lastMask : UInt64.max
-            let xw = source.next64()
-            let sw = fairTargets ? source.next64() : targets.word(&source)
-            let ew = noiseless ? 0 : flips.word(&source)
-            let cw = ~(xw ^ sw)
-            x[w] = xw & mask
-            s[w] = sw & mask
-            correct[w] = cw & mask
-            reward[w] = (cw ^ ew) & mask
+        for c in 0..<(paddedWords / 4) {
+            let live = masks[c]
+            let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
+            let sw = fairTargets
+                ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
+                : targets.words4(&source, live: live)
+            let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live)
+            let cw = ~(xw ^ sw) & live
+            let offset = 4 * c
+            UnsafeMutableRawPointer(x + offset).storeBytes(of: xw, as: SIMD4<UInt64>.self)
+            UnsafeMutableRawPointer(s + offset).storeBytes(of: sw, as: SIMD4<UInt64>.self)
+            UnsafeMutableRawPointer(correct + offset).storeBytes(of: cw, as: SIMD4<UInt64>.self)
+            UnsafeMutableRawPointer(reward + offset).storeBytes(of: cw ^ ew, as: SIMD4<UInt64>.self)
         }
     }
 
@@ -60,12 +83,20 @@ struct EpisodeBits {
 /// Scratch space for one episode's words.
 struct EpisodeBuffers {
     let x, s, correct, reward: UnsafeMutablePointer<UInt64>
+    let live: UnsafeMutablePointer<SIMD4<UInt64>>
 
-    init(words: Int) {
+    init(_ bits: EpisodeBits) {
+        let words = bits.paddedWords
         x = .allocate(capacity: words)
         s = .allocate(capacity: words)
         correct = .allocate(capacity: words)
         reward = .allocate(capacity: words)
+        live = .allocate(capacity: words / 4)
+        for c in 0..<(words / 4) { live[c] = bits.live(chunk: c) }
+    }
+
+    func draw<S: RandomStream & ~Copyable>(_ bits: EpisodeBits, _ source: inout WordSource<S>) {
+        bits.draw(&source, live: live, policy: x, target: s, correct: correct, reward: reward)
     }
 
     func release() {
@@ -73,6 +104,7 @@ struct EpisodeBuffers {
         s.deallocate()
         correct.deallocate()
         reward.deallocate()
+        live.deallocate()
     }
 }
 
@@ -96,38 +128,42 @@ struct TokenKernel: SourceKernel {
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<TokenStatistics> {
         var statistics = TokenStatistics()
-        statistics.counts = CountMoments(dimensions: 5)
         if let binWidth { statistics.values = Moments(center: 0, binWidth: binWidth) }
-        let buffers = EpisodeBuffers(words: bits.words)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 5) { counts in
-            let counts = counts.baseAddress!
-            for _ in 0..<samples {
-                bits.draw(&source, policy: buffers.x, target: buffers.s, correct: buffers.correct, reward: buffers.reward)
-                var flipped: UInt64 = 0, n11: UInt64 = 0, n10: UInt64 = 0, n01: UInt64 = 0
-                for w in 0..<bits.words {
-                    let x = buffers.x[w], reward = buffers.reward[w], correct = buffers.correct[w]
-                    let mask = w == bits.words - 1 ? bits.lastMask : UInt64.max
-                    // The likelihood P(R | x, s) is read off the observation:
-                    // a reward that disagrees with correctness was flipped.
-                    flipped &+= UInt64((reward ^ correct).nonzeroBitCount)
-                    n11 &+= UInt64((x & reward).nonzeroBitCount)
-                    n10 &+= UInt64((x & ~reward & mask).nonzeroBitCount)
-                    n01 &+= UInt64((~x & reward & mask).nonzeroBitCount)
-                }
-                counts[0] = flipped
-                counts[1] = n11
-                counts[2] = n10
-                counts[3] = n01
-                counts[4] = UInt64(length) - n11 - n10 - n01
-                statistics.counts.add(counts)
-                if binWidth != nil {
-                    var value = valueOffset
-                    for c in 0..<5 { value += valueCoefficients[c] * Double(counts[c]) }
-                    statistics.values.add(value)
-                }
+        let buffers = EpisodeBuffers(bits)
+        let t = UInt64(length)
+        // Sums and products of the four counts (flips, n11, n10, n01) in
+        // plain integers: an episode's counts are at most 2^16, so a block's
+        // sums of products stay below 2^64 for up to 2^32 episodes.
+        var sums = SIMD4<UInt64>()
+        var products = SIMD16<UInt64>()
+        for _ in 0..<samples {
+            buffers.draw(bits, &source)
+            var flipped = 0, n11 = 0, n10 = 0, n01 = 0
+            for w in 0..<bits.paddedWords {
+                let x = buffers.x[w], reward = buffers.reward[w], correct = buffers.correct[w]
+                // The likelihood P(R | x, s) is read off the observation: a
+                // reward that disagrees with correctness was flipped. Bits
+                // beyond T are zero in x, correctness and rewards.
+                flipped &+= (reward ^ correct).nonzeroBitCount
+                n11 &+= (x & reward).nonzeroBitCount
+                n10 &+= (x & ~reward).nonzeroBitCount
+                n01 &+= (~x & reward).nonzeroBitCount
+            }
+            let counts = SIMD4<UInt64>(UInt64(flipped), UInt64(n11), UInt64(n10), UInt64(n01))
+            sums &+= counts
+            products &+= SIMD16(
+                counts[0] &* counts[0], counts[0] &* counts[1], counts[0] &* counts[2], counts[0] &* counts[3],
+                counts[1] &* counts[1], counts[1] &* counts[2], counts[1] &* counts[3],
+                counts[2] &* counts[2], counts[2] &* counts[3], counts[3] &* counts[3], 0, 0, 0, 0, 0, 0)
+            if binWidth != nil {
+                let n00 = t &- counts[1] &- counts[2] &- counts[3]
+                var value = valueOffset + valueCoefficients[4] * Double(n00)
+                for c in 0..<4 { value += valueCoefficients[c] * Double(counts[c]) }
+                statistics.values.add(value)
             }
         }
         buffers.release()
+        statistics.counts = CountMoments(fourCounts: sums, products: products, samples: UInt64(samples), length: t)
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
 }
@@ -172,10 +208,10 @@ struct TokenAggregateKernel: SourceKernel {
         var statistics = TokenStatistics()
         var moments = Moments(center: center, binWidth: binWidth)
         var successes: UInt64 = 0
-        let buffers = EpisodeBuffers(words: bits.words)
+        let buffers = EpisodeBuffers(bits)
         let checkpointTables = blockRanges.map { (conditionalBits[$0.to - $0.from]!, marginalBits[$0.to - $0.from]!) }
         for _ in 0..<samples {
-            bits.draw(&source, policy: buffers.x, target: buffers.s, correct: buffers.correct, reward: buffers.reward)
+            buffers.draw(bits, &source)
             var value = 0.0
             if case .checkpoint = reward {
                 for (b, range) in blockRanges.enumerated() {
@@ -189,7 +225,7 @@ struct TokenAggregateKernel: SourceKernel {
                 }
             } else {
                 var k = 0, c = 0, m = 0
-                for w in 0..<bits.words {
+                for w in 0..<bits.paddedWords {
                     k += buffers.x[w].nonzeroBitCount
                     c += buffers.correct[w].nonzeroBitCount
                     m += buffers.reward[w].nonzeroBitCount
@@ -230,9 +266,9 @@ struct TokenPluginKernel: SourceKernel {
         let t = length
         var statistics = PluginStatistics(cells: (1 << t) * observations, observations: observations,
                                           block: block, capacity: samples)
-        let buffers = EpisodeBuffers(words: 1)
+        let buffers = EpisodeBuffers(bits)
         for _ in 0..<samples {
-            bits.draw(&source, policy: buffers.x, target: buffers.s, correct: buffers.correct, reward: buffers.reward)
+            buffers.draw(bits, &source)
             let rewardBits = buffers.reward[0]
             let code: Int
             switch reward {

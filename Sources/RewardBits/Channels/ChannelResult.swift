@@ -38,8 +38,12 @@ public struct ChannelResult: Sendable {
 /// The version of the mapping from (seed, block, spec) to random words and of
 /// the way kernels consume them. Bump it whenever any estimate for a fixed
 /// seed would change; checkpoints and outputs record it.
+///
+/// 1: scalar kernels. 2: packed fields from 16-word vectors for uniform
+/// power-of-two vocabularies, 256-token episode chunks, vectorised exact
+/// Bernoulli rounds, filtered-SFT rollouts by whole vectors.
 public enum StreamFormat {
-    public static let version = 1
+    public static let version = 2
 }
 
 /// Which estimator a channel uses.

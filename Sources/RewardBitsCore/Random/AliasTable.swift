@@ -14,11 +14,18 @@ import CGSL
 /// V 2^-53 / V = 2^-53 absolute per column: relative errors stay below 1e-6
 /// unless a probability is below ~1e-10 / V. `maximumRelativeError` reports
 /// what a given table achieved.
-public struct AliasTable: @unchecked Sendable {
+public struct AliasTable: @unchecked Sendable, Equatable {
+    /// One column: its cut-off on the coin and its alias, together in one
+    /// 16-byte entry so a draw touches one cache line.
+    @usableFromInline
+    struct Entry: Equatable {
+        @usableFromInline var threshold: UInt64
+        @usableFromInline var alias: UInt64
+    }
+
     public let vocabularySize: Int
     @usableFromInline let columnBits: Int
-    @usableFromInline let thresholds: [UInt64]
-    @usableFromInline let aliases: [UInt32]
+    @usableFromInline let entries: [Entry]
 
     public init(probabilities: [Double]) throws {
         GSL.prepare()
@@ -53,19 +60,18 @@ public struct AliasTable: @unchecked Sendable {
         }
         self.vocabularySize = size
         self.columnBits = bits
-        self.thresholds = thresholds
-        self.aliases = aliases
+        entries = (0..<columns).map { Entry(threshold: thresholds[$0], alias: UInt64(aliases[$0])) }
     }
 
     /// The probability of each symbol implied by the quantised table.
     public var impliedProbabilities: [Double] {
         let coinScale = Double(sign: .plus, exponent: 64 - columnBits, significand: 1)
-        let columns = thresholds.count
+        let columns = entries.count
         var p = [Double](repeating: 0, count: vocabularySize)
         for column in 0..<columns {
-            let keep = Double(thresholds[column]) / coinScale
+            let keep = Double(entries[column].threshold) / coinScale
             if column < vocabularySize { p[column] += keep / Double(columns) }
-            p[Int(aliases[column])] += (1 - keep) / Double(columns)
+            p[Int(entries[column].alias)] += (1 - keep) / Double(columns)
         }
         return p
     }
@@ -78,13 +84,23 @@ public struct AliasTable: @unchecked Sendable {
         }
     }
 
+    /// The column's symbol or its alias, chosen without a branch: the coin
+    /// is random, so a branch would mispredict about half the time. Coin and
+    /// cut-off are both below 2^63, so coin - cut-off (wrapping) has its top
+    /// bit set exactly when coin < cut-off; that bit becomes a select mask.
+    @inlinable @inline(__always)
+    static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<Entry>, shift: UInt64, coinMask: UInt64) -> UInt32 {
+        let column = word &>> shift
+        let entry = entries[Int(truncatingIfNeeded: column)]
+        let keep = UInt64(bitPattern: Int64(bitPattern: (word & coinMask) &- entry.threshold) &>> 63)
+        return UInt32(truncatingIfNeeded: (column & keep) | (entry.alias & ~keep))
+    }
+
     @inlinable @inline(__always)
     public func draw<S: RandomStream & ~Copyable>(_ source: inout WordSource<S>) -> UInt32 {
         let word = source.next64()
-        let column = Int(truncatingIfNeeded: word >> UInt64(64 - columnBits))
-        let coin = word & (UInt64.max >> UInt64(columnBits))
-        return thresholds.withUnsafeBufferPointer { t in
-            coin < t[column] ? UInt32(truncatingIfNeeded: column) : aliases.withUnsafeBufferPointer { $0[column] }
+        return entries.withUnsafeBufferPointer {
+            Self.pick(word, $0, shift: UInt64(64 - columnBits), coinMask: UInt64.max >> UInt64(columnBits))
         }
     }
 
@@ -94,12 +110,19 @@ public struct AliasTable: @unchecked Sendable {
     ) {
         let shift = UInt64(64 - columnBits)
         let coinMask = UInt64.max >> UInt64(columnBits)
-        thresholds.withUnsafeBufferPointer { t in
-            aliases.withUnsafeBufferPointer { a in
-                for i in 0..<count {
-                    let word = source.next64()
-                    let column = Int(truncatingIfNeeded: word >> shift)
-                    symbols[i] = (word & coinMask) < t[column] ? UInt32(truncatingIfNeeded: column) : a[column]
+        // Words first, then a loop of independent picks the compiler can
+        // turn into conditional moves (or gathers).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 256) { words in
+            let words = words.baseAddress!
+            entries.withUnsafeBufferPointer { entries in
+                var done = 0
+                while done < count {
+                    let batch = Swift.min(256, count &- done)
+                    source.fill64(words, count: batch)
+                    for i in 0..<batch {
+                        symbols[done &+ i] = Self.pick(words[i], entries, shift: shift, coinMask: coinMask)
+                    }
+                    done &+= batch
                 }
             }
         }

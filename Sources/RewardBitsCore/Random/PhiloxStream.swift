@@ -65,4 +65,43 @@ public struct PhiloxStream: RandomStream {
             offset += 64
         }
     }
+
+    /// The same words as `fill`, computed 256 at a time on four interleaved
+    /// sets of counters: the fast form on AVX2 and AVX-512, where a lane-wise
+    /// 32-bit multiply is one instruction. `count` is a multiple of 256.
+    // Always inlined: a call to Core's own compiled copy would run the
+    // baseline-ISA build of this loop, not the kernel module's.
+    @inlinable @inline(__always)
+    public mutating func fillWide(_ words: UnsafeMutablePointer<UInt32>, count: Int) {
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let c2 = SIMD16<UInt32>(repeating: blockLow)
+        let c3 = SIMD16<UInt32>(repeating: blockHigh)
+        var offset = 0
+        while offset < count {
+            // position is a multiple of 16: no carry inside a set of 16.
+            func counters(_ p: UInt64) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
+                (SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: p)) &+ lanes,
+                 SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: p >> 32)), c2, c3)
+            }
+            var a = counters(position), b = counters(position &+ 16)
+            var c = counters(position &+ 32), d = counters(position &+ 48)
+            Philox4x32.rounds16x4(&a, &b, &c, &d, key: key)
+            let raw = UnsafeMutableRawPointer(words + offset)
+            Self.store(a, raw, 0)
+            Self.store(b, raw, 256)
+            Self.store(c, raw, 512)
+            Self.store(d, raw, 768)
+            position &+= 64
+            offset += 256
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func store(_ s: (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>),
+                      _ raw: UnsafeMutableRawPointer, _ offset: Int) {
+        raw.storeBytes(of: s.0, toByteOffset: offset, as: SIMD16<UInt32>.self)
+        raw.storeBytes(of: s.1, toByteOffset: offset + 64, as: SIMD16<UInt32>.self)
+        raw.storeBytes(of: s.2, toByteOffset: offset + 128, as: SIMD16<UInt32>.self)
+        raw.storeBytes(of: s.3, toByteOffset: offset + 192, as: SIMD16<UInt32>.self)
+    }
 }

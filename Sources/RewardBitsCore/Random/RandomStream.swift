@@ -55,19 +55,19 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
     public mutating func next() -> UInt32 {
         if index == Self.capacity { refill() }
         let word = buffer[index]
-        index += 1
+        index &+= 1
         return word
     }
 
     /// The next 64 uniform bits (two words, the first one in the low half).
     @inlinable @inline(__always)
     public mutating func next64() -> UInt64 {
-        if index + 2 > Self.capacity {
+        if index &+ 2 > Self.capacity {
             let low = UInt64(next())
             return low | (UInt64(next()) << 32)
         }
         let pair = UnsafeRawPointer(buffer + index).loadUnaligned(as: UInt64.self)
-        index += 2
+        index &+= 2
         return UInt64(littleEndian: pair)
     }
 
@@ -76,10 +76,40 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
     /// to the next multiple of 16 are skipped first (deterministically).
     @inlinable @inline(__always)
     public mutating func nextVector() -> SIMD16<UInt32> {
-        index = (index + 15) & ~15
+        index = (index &+ 15) & ~15
         if index == Self.capacity { refill() }
         let vector = UnsafeRawPointer(buffer + index).loadUnaligned(as: SIMD16<UInt32>.self)
-        index += 16
+        index &+= 16
+        return vector
+    }
+
+    /// The next `count` 64-bit values, as `next64()` would return them one by
+    /// one (copied from the buffer in bulk).
+    @inlinable @inline(__always)
+    public mutating func fill64(_ out: UnsafeMutablePointer<UInt64>, count: Int) {
+        var done = 0
+        while done < count {
+            if index &+ 2 > Self.capacity {
+                out[done] = next64()
+                done &+= 1
+                continue
+            }
+            let available = (Self.capacity &- index) / 2
+            let take = Swift.min(available, count &- done)
+            UnsafeMutableRawPointer(out + done).copyMemory(from: buffer + index, byteCount: 8 &* take)
+            index &+= 2 &* take
+            done &+= take
+        }
+    }
+
+    /// The next 8 words as one vector (the words up to the next multiple of 8
+    /// are skipped first).
+    @inlinable @inline(__always)
+    public mutating func nextHalfVector() -> SIMD8<UInt32> {
+        index = (index &+ 7) & ~7
+        if index == Self.capacity { refill() }
+        let vector = UnsafeRawPointer(buffer + index).loadUnaligned(as: SIMD8<UInt32>.self)
+        index &+= 8
         return vector
     }
 

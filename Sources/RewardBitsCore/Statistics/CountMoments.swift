@@ -18,6 +18,40 @@ public struct CountMoments: SufficientStatistics, Equatable {
 
     public var dimensions: Int { sums.count }
 
+    /// The five per-token counts (flips, n11, n10, n01, n00) of `samples`
+    /// episodes of length T, from the sums and products of the first four
+    /// (products in the order ff, f11, f10, f01, 11·11, 11·10, 11·01, 10·10,
+    /// 10·01, 01·01), using n00 = T - n11 - n10 - n01. Wrapping 128-bit
+    /// arithmetic is exact here: every final value is non-negative and far
+    /// below 2^128.
+    public init(fourCounts sums: SIMD4<UInt64>, products p: SIMD16<UInt64>, samples: UInt64, length t: UInt64) {
+        self.init(dimensions: 5)
+        self.samples = samples
+        let n = UInt128(samples), tt = UInt128(t)
+        let s = (0..<4).map { UInt128(sums[$0]) }
+        let s00 = n &* tt &- s[1] &- s[2] &- s[3]
+        self.sums = s + [s00]
+        // Products of the first four counts as a symmetric lookup.
+        let layout = [[0, 1, 2, 3], [1, 4, 5, 6], [2, 5, 7, 8], [3, 6, 8, 9]]
+        func pair(_ a: Int, _ b: Int) -> UInt128 { UInt128(p[layout[a][b]]) }
+        // sum_e n00 n_x = T S_x - sum n11 n_x - sum n10 n_x - sum n01 n_x.
+        func withN00(_ x: Int) -> UInt128 { tt &* s[x] &- pair(1, x) &- pair(2, x) &- pair(3, x) }
+        let rest = [withN00(1), withN00(2), withN00(3)]
+        // sum n00^2 = T S00 - sum n00 (n11 + n10 + n01).
+        let n00n00 = tt &* s00 &- rest[0] &- rest[1] &- rest[2]
+        var k = 0
+        for c in 0..<5 {
+            for d in c..<5 {
+                switch (c, d) {
+                case (_, 4) where c < 4: self.products[k] = c == 0 ? withN00(0) : rest[c - 1]
+                case (4, 4): self.products[k] = n00n00
+                default: self.products[k] = pair(c, d)
+                }
+                k += 1
+            }
+        }
+    }
+
     /// Adds one sample's counts.
     @inlinable @inline(__always)
     public mutating func add(_ counts: UnsafePointer<UInt64>) {

@@ -1,0 +1,74 @@
+import RewardBitsCore
+
+/// Uniform symbols over V = 2^b, b <= 16, read straight from 16-word vectors:
+/// word i of a vector holds floor(32 / b) symbols, field j being bits
+/// [j b, (j + 1) b). Symbol number j * 16 + i of a vector is field j of word
+/// i. Exact: the fields are independent uniform b-bit values.
+struct PackedFields {
+    let bits: Int
+    let fields: Int
+    let mask: SIMD16<UInt32>
+
+    init?(vocabularySize: UInt64) {
+        guard vocabularySize & (vocabularySize - 1) == 0, vocabularySize <= 1 << 16 else { return nil }
+        bits = vocabularySize.trailingZeroBitCount
+        fields = 32 / bits
+        mask = SIMD16(repeating: UInt32(vocabularySize - 1))
+    }
+
+    /// Symbols per vector.
+    var perVector: Int { 16 * fields }
+
+    @inline(__always)
+    func field(_ j: Int, of vector: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        (vector &>> UInt32(j * bits)) & mask
+    }
+
+    /// Writes `count` symbols (a multiple of `perVector`, or the rest) into
+    /// `out`, in stream order.
+    @inline(__always)
+    func fill<S: RandomStream & ~Copyable>(_ out: UnsafeMutablePointer<UInt32>, count: Int, from source: inout WordSource<S>) {
+        var n = 0
+        while n < count {
+            let vector = source.nextVector()
+            if n + perVector <= count {
+                let raw = UnsafeMutableRawPointer(out + n)
+                for j in 0..<fields {
+                    raw.storeBytes(of: field(j, of: vector), toByteOffset: 64 * j, as: SIMD16<UInt32>.self)
+                }
+            } else {
+                for j in 0..<fields {
+                    let f = field(j, of: vector)
+                    for i in 0..<16 where n + 16 * j + i < count { out[n + 16 * j + i] = f[i] }
+                }
+            }
+            n += perVector
+        }
+    }
+}
+
+/// Lane numbers and lane bits, for masks built from bit patterns.
+enum Lanes {
+    static let index = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    static let bit = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+
+    /// The lanes whose bit is set in the low 16 bits of `pattern`.
+    @inline(__always)
+    static func mask(_ pattern: UInt32) -> SIMDMask<SIMD16<Int32>> {
+        (SIMD16<UInt32>(repeating: pattern) & bit) .!= 0
+    }
+
+    /// A lane mask as lanes of all ones (true) or zeros. SIMDMask is stored
+    /// exactly that way; `replacing(with:where:)` can compile to a lane-by-lane
+    /// loop, the reinterpretation cannot.
+    @inline(__always)
+    static func ones(_ mask: SIMDMask<SIMD16<Int32>>) -> SIMD16<UInt32> {
+        unsafeBitCast(mask, to: SIMD16<UInt32>.self)
+    }
+
+    /// The 16-bit pattern of a lane mask (bit i set when lane i is).
+    @inline(__always)
+    static func pattern(_ mask: SIMDMask<SIMD16<Int32>>) -> UInt32 {
+        (ones(mask) & bit).wrappedSum()
+    }
+}

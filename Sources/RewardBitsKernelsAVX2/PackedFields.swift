@@ -1,0 +1,1 @@
+../RewardBitsKernels/PackedFields.swift
