@@ -187,6 +187,44 @@ struct ChannelTests {
         #expect(try run(3) == one)
     }
 
+    /// Every compiled copy of the kernels (portable, AVX2, AVX-512) that this
+    /// CPU supports gives exactly the same numbers.
+    @Test("every instruction set gives bitwise-identical results")
+    func instructionSets() throws {
+        let supported = InstructionSet.allCases.filter(\.isSupported)
+        func run(_ set: InstructionSet) throws -> [String] {
+            var settings = testSettings(blockSize: 7000)
+            settings.instructionSet = set
+            let results = [
+                try SingleChannel(vocabularySize: 1024, rollouts: 300_001).run(settings: settings),
+                try SingleChannel(vocabularySize: 256, noise: 0.1, rollouts: 300_001).run(settings: settings),
+                try SingleChannel(vocabularySize: 100, prior: .zipf(1.1), policy: .zipf(1), rollouts: 100_000).run(settings: settings),
+                try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: 50_001).run(settings: settings),
+                try GroupChannel(vocabularySize: 1024, groupSize: 7, prompts: 50_001, estimator: .pointwise).run(settings: settings),
+                try GroupChannel(vocabularySize: 5000, groupSize: 16, prompts: 20_000, prior: .zipf(1.1), policy: .zipf(1.1))
+                    .run(settings: settings),
+                try GroupChannel(vocabularySize: 64, groupSize: 8, prompts: 20_000, noise: 0.1).run(settings: settings),
+                try TokenChannel(length: 300, episodes: 20_001, targetBias: 0.3, noise: 0.1).run(settings: settings),
+                try TokenChannel(length: 256, episodes: 20_001, noise: 0.1).run(settings: settings),
+                try TokenChannel(length: 64, episodes: 20_001, noise: 0.05, reward: .checkpoint(8)).run(settings: settings),
+                try SFTChannel(vocabularySize: 1024, positives: 20_001).run(settings: settings),
+                try SFTChannel(vocabularySize: 60, positives: 20_001, prior: .zipf(1), policy: .zipf(0.5)).run(settings: settings),
+            ]
+            return results.map { result in
+                var json = result.json
+                if case .object(let members) = json {
+                    json = .object(members.filter { !ChannelResult.timingFields.contains($0.0) })
+                }
+                return json.serialized()
+            }
+        }
+        let reference = try run(.portable)
+        for set in supported where set != .portable {
+            let other = try run(set)
+            for (a, b) in zip(reference, other) { #expect(a == b, "\(set) differs from portable") }
+        }
+    }
+
     @Test("short last blocks: block size changes the streams but not the statistics")
     func blockSizes() throws {
         let channel = try TokenChannel(length: 50, episodes: 100_001, targetBias: 0.3, noise: 0.1)

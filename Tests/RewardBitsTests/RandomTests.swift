@@ -42,6 +42,20 @@ struct PhiloxTests {
         }
     }
 
+    @Test("the wide four-chain fill gives the same words as the standard one")
+    func wideFill() {
+        var a = PhiloxStream(StreamKey(seed: 99, block: 12345))
+        var b = PhiloxStream(StreamKey(seed: 99, block: 12345))
+        let x = UnsafeMutablePointer<UInt32>.allocate(capacity: 4096)
+        let y = UnsafeMutablePointer<UInt32>.allocate(capacity: 4096)
+        defer { x.deallocate(); y.deallocate() }
+        for _ in 0..<3 {
+            a.fill(x, count: 4096)
+            b.fillWide(y, count: 4096)
+            #expect((0..<4096).allSatisfy { x[$0] == y[$0] })
+        }
+    }
+
     @Test("different blocks and seeds give different streams")
     func distinctStreams() {
         func first(_ seed: UInt64, _ block: UInt64) -> [UInt32] {
