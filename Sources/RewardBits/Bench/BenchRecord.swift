@@ -1,0 +1,166 @@
+import Foundation
+
+/// One measured run of a workload: what the history file and baselines hold.
+public struct BenchRecord: Sendable {
+    public var date: String
+    public var commit: String
+    public var build: String
+    public var instructionSet: String
+    public var cpuModel: String
+    public var cores: Int
+    public var workload: String
+    public var scale: Double
+    public var threads: Int
+    public var unit: String
+    public var perSecond: Double
+    public var perCPUSecond: Double
+    public var seconds: Double
+    public var cpuSeconds: Double
+    public var estimate: Double
+    public var ciLow: Double
+    public var ciHigh: Double
+    public var exact: Double?
+
+    public var json: JSONValue {
+        .object([
+            ("date", .string(date)), ("commit", .string(commit)), ("build", .string(build)),
+            ("instruction_set", .string(instructionSet)), ("cpu", .string(cpuModel)), ("cores", .integer(Int64(cores))),
+            ("workload", .string(workload)), ("scale", .number(scale)), ("threads", .integer(Int64(threads))),
+            ("unit", .string(unit)), ("throughput", .number(perSecond)), ("throughput_per_cpu_second", .number(perCPUSecond)),
+            ("seconds", .number(seconds)), ("cpu_seconds", .number(cpuSeconds)),
+            ("estimate", .number(estimate)), ("ci_low", .number(ciLow)), ("ci_high", .number(ciHigh)),
+            ("exact", .optional(exact)),
+        ])
+    }
+
+    public init(date: String, commit: String, build: String, instructionSet: String, cpuModel: String, cores: Int,
+                workload: String, scale: Double, threads: Int, unit: String, perSecond: Double, perCPUSecond: Double,
+                seconds: Double, cpuSeconds: Double, estimate: Double, ciLow: Double, ciHigh: Double, exact: Double?) {
+        self.date = date
+        self.commit = commit
+        self.build = build
+        self.instructionSet = instructionSet
+        self.cpuModel = cpuModel
+        self.cores = cores
+        self.workload = workload
+        self.scale = scale
+        self.threads = threads
+        self.unit = unit
+        self.perSecond = perSecond
+        self.perCPUSecond = perCPUSecond
+        self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+        self.estimate = estimate
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.exact = exact
+    }
+
+    /// Reads one JSON line written by `json`.
+    public init?(line: Substring) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let workload = object["workload"] as? String, let threads = object["threads"] as? Int,
+              let perSecond = object["throughput"] as? Double else { return nil }
+        self.init(date: object["date"] as? String ?? "", commit: object["commit"] as? String ?? "",
+                  build: object["build"] as? String ?? "", instructionSet: object["instruction_set"] as? String ?? "",
+                  cpuModel: object["cpu"] as? String ?? "", cores: object["cores"] as? Int ?? 0, workload: workload,
+                  scale: object["scale"] as? Double ?? 1, threads: threads, unit: object["unit"] as? String ?? "",
+                  perSecond: perSecond, perCPUSecond: object["throughput_per_cpu_second"] as? Double ?? 0,
+                  seconds: object["seconds"] as? Double ?? 0, cpuSeconds: object["cpu_seconds"] as? Double ?? 0,
+                  estimate: object["estimate"] as? Double ?? 0, ciLow: object["ci_low"] as? Double ?? 0,
+                  ciHigh: object["ci_high"] as? Double ?? 0, exact: object["exact"] as? Double)
+    }
+
+    /// Records of a JSON-lines file (unreadable lines are skipped).
+    public static func read(_ path: String) throws -> [BenchRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RewardBitsError.unreadableInput("cannot read \(path)")
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { BenchRecord(line: $0) }
+    }
+}
+
+/// Facts about the machine and the build, for the history.
+public enum BenchEnvironment {
+    public static var cpuModel: String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The commit of the working tree (with "+dirty" when it has changes).
+    public static var commit: String {
+        func git(_ arguments: [String]) -> String? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git"] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { return nil }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let head = git(["rev-parse", "--short", "HEAD"]) else { return "unknown" }
+        let dirty = (git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : "+dirty"
+        return head + dirty
+    }
+
+    /// Peak resident memory of this process so far, in MiB (VmHWM).
+    public static var peakMemoryMiB: Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+        return kib / 1024
+    }
+}
+
+/// Runs workloads and compares them with a baseline.
+public enum BenchRunner {
+    /// Runs `workload` at each thread count, keeping the fastest of
+    /// `repeats` runs (machines are shared; the best run is the least
+    /// disturbed one).
+    public static func measure(_ workload: Workload, threads: Int, scale: Double, repeats: Int,
+                               instructionSet: InstructionSet, build: String) throws -> BenchRecord {
+        var best: ChannelResult?
+        for _ in 0..<max(1, repeats) {
+            var settings = RunSettings(seed: 1, threads: threads, confidence: 0.95)
+            settings.instructionSet = instructionSet
+            let result = try workload.run(scale: scale, settings: settings)
+            if best == nil || result.unitsPerSecond > best!.unitsPerSecond { best = result }
+        }
+        let r = best!
+        return BenchRecord(
+            date: ISO8601DateFormatter().string(from: Date()), commit: BenchEnvironment.commit, build: build,
+            instructionSet: instructionSet.rawValue, cpuModel: BenchEnvironment.cpuModel,
+            cores: ProcessInfo.processInfo.activeProcessorCount, workload: workload.name, scale: scale, threads: threads,
+            unit: r.throughputUnit, perSecond: r.unitsPerSecond, perCPUSecond: r.unitsPerCPUSecond, seconds: r.seconds,
+            cpuSeconds: r.cpuSeconds, estimate: r.estimate.value, ciLow: r.estimate.low, ciHigh: r.estimate.high,
+            exact: r.exact)
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        case regression, improvement, unchanged
+    }
+
+    /// Each record against the baseline record of the same workload,
+    /// threads, scale and instruction set: a regression when throughput fell
+    /// by more than `threshold` (a fraction), an improvement when it rose by
+    /// more.
+    public static func compare(_ records: [BenchRecord], baseline: [BenchRecord], threshold: Double)
+        -> [(BenchRecord, BenchRecord?, Double?, Verdict)]
+    {
+        records.map { record in
+            guard let reference = baseline.last(where: {
+                $0.workload == record.workload && $0.threads == record.threads && $0.scale == record.scale
+                    && $0.instructionSet == record.instructionSet
+            }) else { return (record, nil, nil, .unchanged) }
+            let change = record.perSecond / reference.perSecond - 1
+            let verdict: Verdict = change < -threshold ? .regression : (change > threshold ? .improvement : .unchanged)
+            return (record, reference, change, verdict)
+        }
+    }
+}

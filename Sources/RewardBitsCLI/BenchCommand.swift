@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import RewardBits
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run the canonical throughput workloads and print (or record, or check) their throughput.",
+        discussion: """
+        Workloads (issue 5; --scale 1 runs these exact sizes):
+        \(Workload.canonical.map { "  \($0.name.padding(toLength: 11, withPad: " ", startingAt: 0)) rewardbits \($0.command)" }.joined(separator: "\n"))
+
+        The table shows throughput per second of wall time and per CPU-second, the ratio of the
+        per-core rate to the hand-tuned C + OpenMP figure, and the estimate with its CI (a fast
+        wrong answer is visible). Each row is the fastest of --repeat runs.
+
+        Examples:
+          rewardbits bench                                   all workloads, 1 and 2 threads
+          rewardbits bench --workload group --threads 1,2,4 --scale 0.1
+          rewardbits bench --simd all --record               portable and every wide copy, appended to the history
+          rewardbits bench --scale 0.25 --compare bench-results/baseline.jsonl --threshold 10
+        """)
+
+    @Option(name: .customLong("workload"), parsing: .upToNextOption, help: "Workloads to run (default: all).")
+    var workloads: [String] = []
+
+    @Option(help: "Thread counts, comma-separated.")
+    var threads: String = "1,2"
+
+    @Option(help: "Fraction of the canonical sample counts (1 = the exact sizes).")
+    var scale: Double = 1
+
+    @Option(help: "Runs per row; the fastest is kept.")
+    var `repeat`: Int = 1
+
+    @Option(help: ArgumentHelp("Kernel copy: best (the widest the CPU supports), all, portable, avx2 or avx512.",
+                               valueName: "best|all|portable|avx2|avx512"))
+    var simd: String = "best"
+
+    @Flag(help: "Print JSON lines instead of a table.")
+    var json = false
+
+    @Flag(help: "Append the rows to the history file.")
+    var record = false
+
+    @Option(help: "History file (JSON lines).")
+    var history: String = "bench-results/history.jsonl"
+
+    @Option(help: "Compare with this baseline (JSON lines) and exit 1 on a regression beyond --threshold.")
+    var compare: String?
+
+    @Option(help: "Regression threshold in percent of throughput.")
+    var threshold: Double = 10
+
+    @Option(name: .customLong("write-baseline"), help: "Write the rows as a new baseline file (JSON lines).")
+    var writeBaseline: String?
+
+    @Flag(help: "Check that peak memory is flat in N: the group workload at 1e7 and then 1e9 prompts.")
+    var memory = false
+
+    func run() throws {
+        guard scale.isFinite, scale > 0, scale <= 100 else {
+            throw RewardBitsError.invalidInput("--scale must be in (0, 100] (got \(scale))")
+        }
+        guard `repeat` >= 1 else { throw RewardBitsError.invalidInput("--repeat must be at least 1") }
+        guard threshold.isFinite, threshold > 0 else { throw RewardBitsError.invalidInput("--threshold must be a positive percentage") }
+        let threadCounts = try threads.split(separator: ",").map { text -> Int in
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 4096 else {
+                throw RewardBitsError.invalidInput("--threads must be a comma-separated list of counts >= 1 (got '\(threads)')")
+            }
+            return n
+        }
+        let sets: [InstructionSet]
+        switch simd {
+        case "best": sets = [InstructionSet.active]
+        case "all": sets = InstructionSet.allCases.filter(\.isSupported)
+        default:
+            guard let set = InstructionSet(rawValue: simd) else {
+                throw RewardBitsError.invalidInput("--simd must be best, all, portable, avx2 or avx512 (got '\(simd)')")
+            }
+            guard set.isSupported else { throw RewardBitsError.invalidInput("--simd \(simd) is not supported by this CPU") }
+            sets = [set]
+        }
+        if memory {
+            try runMemoryCheck()
+            return
+        }
+        let chosen = try (workloads.isEmpty ? Workload.canonical.map(\.name) : workloads).map { name -> Workload in
+            guard let w = Workload.named(name) else {
+                throw RewardBitsError.invalidInput(
+                    "unknown --workload \(name); choose from \(Workload.canonical.map(\.name).joined(separator: ", "))")
+            }
+            return w
+        }
+        let build = "release, one binary with portable/avx2/avx512 kernels chosen at run time"
+        var records: [BenchRecord] = []
+        for set in sets {
+            for workload in chosen {
+                for n in threadCounts {
+                    let r = try BenchRunner.measure(workload, threads: n, scale: scale, repeats: `repeat`,
+                                                    instructionSet: set, build: build)
+                    records.append(r)
+                    if json {
+                        print(r.json.serialized())
+                    } else {
+                        FileHandle.standardError.write(Data(String(format: "rewardbits: %@ %@ x%d: %@/s\n", set.rawValue,
+                                                                   workload.name, n, Format.compact(r.perSecond)).utf8))
+                    }
+                }
+            }
+        }
+        if !json { print(Self.table(records)) }
+        if record { try append(records, to: history) }
+        if let writeBaseline {
+            try writeAtomically(records.map { $0.json.serialized() }.joined(separator: "\n") + "\n",
+                                to: URL(fileURLWithPath: writeBaseline))
+        }
+        if let compare {
+            let baseline = try BenchRecord.read(compare)
+            let results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
+            var regressions = 0
+            for (r, reference, change, verdict) in results {
+                guard let reference, let change else {
+                    print("  \(r.workload) x\(r.threads) [\(r.instructionSet)]: no baseline row at scale \(r.scale)")
+                    continue
+                }
+                let word = verdict == .regression ? "REGRESSION" : (verdict == .improvement ? "improvement" : "unchanged")
+                print(String(format: "  %@ x%d [%@]: %@/s vs baseline %@/s (%+.1f%%): %@", r.workload, r.threads,
+                             r.instructionSet, Format.compact(r.perSecond), Format.compact(reference.perSecond),
+                             change * 100, word))
+                if verdict == .regression { regressions += 1 }
+            }
+            if regressions > 0 {
+                FileHandle.standardError.write(Data(
+                    "rewardbits: \(regressions) workload(s) regressed by more than \(threshold)% against \(compare)\n".utf8))
+                throw ExitCode(1)
+            }
+            print("no regression beyond \(threshold)% against \(compare)")
+        }
+    }
+
+    static func table(_ records: [BenchRecord]) -> String {
+        var lines = ["| workload | threads | kernels | throughput /s | per CPU-second | per core vs C | estimate [95% CI] | exact |",
+                     "|---|---|---|---|---|---|---|---|"]
+        for r in records {
+            let c = Workload.named(r.workload)?.cReferencePerCore
+            let ratio = c.map { String(format: "%.2f", r.perCPUSecond / $0) } ?? "n/a"
+            lines.append(String(format: "| %@ | %d | %@ | %@ %@ | %@ | %@ | %.6g [%.6g, %.6g] | %@ |",
+                                r.workload, r.threads, r.instructionSet, Format.compact(r.perSecond), r.unit,
+                                Format.compact(r.perCPUSecond), ratio, r.estimate, r.ciLow, r.ciHigh,
+                                r.exact.map { String(format: "%.6g", $0) } ?? "null"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func append(_ records: [BenchRecord], to path: String) throws {
+        let text = records.map { $0.json.serialized() }.joined(separator: "\n") + "\n"
+        let url = URL(fileURLWithPath: path)
+        if !FileManager.default.fileExists(atPath: path) {
+            try writeAtomically(text, to: url)
+            return
+        }
+        guard let handle = try? FileHandle(forWritingTo: url) else {
+            throw RewardBitsError.cannotWrite("cannot append to \(path)")
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+    }
+
+    func runMemoryCheck() throws {
+        var results: [(UInt64, Double, Double)] = []
+        for prompts in [UInt64(10_000_000), 1_000_000_000] {
+            let channel = try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: prompts)
+            let threadCount = Int(threads.split(separator: ",").last ?? "2") ?? 2
+            let result = try channel.run(settings: RunSettings(seed: 1, threads: threadCount))
+            results.append((prompts, BenchEnvironment.peakMemoryMiB, result.seconds))
+        }
+        for (prompts, peak, seconds) in results {
+            print(String(format: "group V=1024 K=32, %@ prompts: peak RSS %.1f MiB after the run (%.1f s)",
+                         Format.compact(Double(prompts)), peak, seconds))
+        }
+        print(String(format: "growth from 1e7 to 1e9 prompts: %.1f MiB", results[1].1 - results[0].1))
+    }
+}
