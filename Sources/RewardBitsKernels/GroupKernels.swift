@@ -166,7 +166,12 @@ struct GroupPackedKernel: SourceKernel {
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
         let k = groupSize
         let perVector = packing.perVector
-        let batchPrompts = max(1, 4096 / k)
+        // About 1024 tokens per batch, so the batch, the stamps and the stream
+        // buffer stay in L1 even when two threads share a core; and a whole
+        // number of vectors, so no vector is split between batches.
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        let unit = perVector / gcd(k, perVector)
+        let batchPrompts = unit * k <= 1 << 16 ? max(unit, 1024 / k / unit * unit) : max(1, 1024 / k)
         let capacity = (batchPrompts * k + perVector - 1) / perVector * perVector
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
         let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)

@@ -14,6 +14,17 @@ public enum KernelSet: KernelFactory {
         #endif
     }
 
+    public static func fillPhilox(_ words: UnsafeMutablePointer<UInt32>, count: Int, stream: StreamKey) {
+        var philox = KernelPhiloxStream(stream)
+        var done = 0
+        while done < count {
+            let chunk = Swift.min(1024, count - done)
+            precondition(chunk % KernelPhiloxStream.chunkWords == 0, "count must be a multiple of 256")
+            philox.fill(words + done, count: chunk)
+            done += chunk
+        }
+    }
+
     // MARK: single
 
     public static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)

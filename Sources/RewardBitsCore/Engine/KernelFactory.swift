@@ -8,6 +8,10 @@ public protocol KernelFactory {
     /// "portable", "avx2" or "avx512".
     static var instructionSet: String { get }
 
+    /// Fills `words` from the Philox stream of (seed, block) exactly as the
+    /// kernels read it (for throughput benchmarks of the generator itself).
+    static func fillPhilox(_ words: UnsafeMutablePointer<UInt32>, count: Int, stream: StreamKey)
+
     // single
     static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
         -> any BlockKernel<ClassCounts>
