@@ -9,9 +9,12 @@ carry="$root/device-carry"
 out="${OUT:-/tmp/rewardbits-scaling}"
 mkdir -p "$out"
 export LD_LIBRARY_PATH="$carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+binary=/tmp/rewardbits-scaling-bin
+gunzip -c "$carry/rewardbits.gz" > "$binary"
+chmod +x "$binary"
 { nproc; lscpu; } > "$out/machine.txt" 2>&1 || true
-"$carry/rewardbits" --version > "$out/version.txt"
-"$carry/rewardbits" bench --threads "${THREADS:-1,2,4,8,12,16}" --scale "${SCALE:-1}" --json \
+"$binary" --version > "$out/version.txt"
+"$binary" bench --threads "${THREADS:-1,2,4,8,12,16}" --scale "${SCALE:-1}" --json \
   > "$out/scaling.jsonl" 2> "$out/progress.txt"
-"$carry/rewardbits" bench --threads "${THREADS:-1,2,4,8,12,16}" --scale "${SCALE:-1}" --simd portable --workload group --json \
+"$binary" bench --threads "${THREADS:-1,2,4,8,12,16}" --scale "${SCALE:-1}" --simd portable --workload group --json \
   >> "$out/scaling.jsonl" 2>> "$out/progress.txt" || true

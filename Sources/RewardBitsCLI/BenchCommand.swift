@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Regression threshold in percent of throughput.")
     var threshold: Double = 10
 
+    @Option(help: "With --compare: measure a workload that looks regressed again this many times (best run kept) before calling it a regression.")
+    var confirm: Int = 2
+
     @Option(name: .customLong("write-baseline"), help: "Write the rows as a new baseline file (JSON lines).")
     var writeBaseline: String?
 
@@ -93,12 +96,14 @@ struct BenchCommand: ParsableCommand {
             return w
         }
         let build = "release, one binary with portable/avx2/avx512 kernels chosen at run time"
+        let calibration = BenchRunner.calibrate()
         var records: [BenchRecord] = []
         for set in sets {
             for workload in chosen {
                 for n in threadCounts {
-                    let r = try BenchRunner.measure(workload, threads: n, scale: scale, repeats: `repeat`,
+                    var r = try BenchRunner.measure(workload, threads: n, scale: scale, repeats: `repeat`,
                                                     instructionSet: set, build: build)
+                    r.calibration = calibration
                     records.append(r)
                     if json {
                         print(r.json.serialized())
@@ -117,7 +122,21 @@ struct BenchCommand: ParsableCommand {
         }
         if let compare {
             let baseline = try BenchRecord.read(compare)
-            let results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
+            var results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
+            // Shared machines have slow moments: re-measure what looks regressed.
+            for (index, (record, _, _, verdict)) in results.enumerated() where verdict == .regression && confirm > 0 {
+                guard let workload = Workload.named(record.workload),
+                      let set = InstructionSet(rawValue: record.instructionSet) else { continue }
+                var best = record
+                let recalibrated = BenchRunner.calibrate()
+                for _ in 0..<confirm {
+                    var again = try BenchRunner.measure(workload, threads: record.threads, scale: scale, repeats: 1,
+                                                        instructionSet: set, build: record.build)
+                    again.calibration = recalibrated
+                    if again.perSecond / recalibrated > best.perSecond / (best.calibration ?? recalibrated) { best = again }
+                }
+                results[index] = BenchRunner.compare([best], baseline: baseline, threshold: threshold / 100)[0]
+            }
             var regressions = 0
             for (r, reference, change, verdict) in results {
                 guard let reference, let change else {
@@ -125,9 +144,9 @@ struct BenchCommand: ParsableCommand {
                     continue
                 }
                 let word = verdict == .regression ? "REGRESSION" : (verdict == .improvement ? "improvement" : "unchanged")
-                print(String(format: "  %@ x%d [%@]: %@/s vs baseline %@/s (%+.1f%%): %@", r.workload, r.threads,
-                             r.instructionSet, Format.compact(r.perSecond), Format.compact(reference.perSecond),
-                             change * 100, word))
+                print(String(format: "  %@ x%d [%@]: %@/s vs baseline %@/s; relative to the machine's speed %+.1f%%: %@",
+                             r.workload, r.threads, r.instructionSet, Format.compact(r.perSecond),
+                             Format.compact(reference.perSecond), change * 100, word))
                 if verdict == .regression { regressions += 1 }
             }
             if regressions > 0 {

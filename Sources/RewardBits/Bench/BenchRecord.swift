@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// One measured run of a workload: what the history file and baselines hold.
@@ -20,6 +21,9 @@ public struct BenchRecord: Sendable {
     public var ciLow: Double
     public var ciHigh: Double
     public var exact: Double?
+    /// The machine's speed at the time, from `BenchRunner.calibrate()`
+    /// (operations per second); nil in older records.
+    public var calibration: Double?
 
     public var json: JSONValue {
         .object([
@@ -29,7 +33,7 @@ public struct BenchRecord: Sendable {
             ("unit", .string(unit)), ("throughput", .number(perSecond)), ("throughput_per_cpu_second", .number(perCPUSecond)),
             ("seconds", .number(seconds)), ("cpu_seconds", .number(cpuSeconds)),
             ("estimate", .number(estimate)), ("ci_low", .number(ciLow)), ("ci_high", .number(ciHigh)),
-            ("exact", .optional(exact)),
+            ("exact", .optional(exact)), ("calibration", .optional(calibration)),
         ])
     }
 
@@ -69,6 +73,7 @@ public struct BenchRecord: Sendable {
                   seconds: object["seconds"] as? Double ?? 0, cpuSeconds: object["cpu_seconds"] as? Double ?? 0,
                   estimate: object["estimate"] as? Double ?? 0, ciLow: object["ci_low"] as? Double ?? 0,
                   ciHigh: object["ci_high"] as? Double ?? 0, exact: object["exact"] as? Double)
+        calibration = object["calibration"] as? Double
     }
 
     /// Records of a JSON-lines file (unreadable lines are skipped).
@@ -146,6 +151,30 @@ public enum BenchRunner {
         case regression, improvement, unchanged
     }
 
+    /// A fixed scalar loop that involves none of RewardBits' code, timed
+    /// best of three: operations per second. Shared machines speed up and
+    /// slow down as a whole; comparing each workload's rate relative to this
+    /// one cancels that drift (a slower Philox or kernel still shows).
+    public static func calibrate() -> Double {
+        var best = 0.0
+        for _ in 0..<3 {
+            let start = DispatchTime.now()
+            var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+            var acc: UInt64 = 0
+            let n = 50_000_000
+            for i in 0..<n {
+                x ^= x << 13
+                x ^= x >> 7
+                x ^= x << 17
+                acc &+= x &* UInt64(truncatingIfNeeded: i)
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            if acc == 42 { print("") }  // keep the loop
+            best = max(best, Double(n) / seconds)
+        }
+        return best
+    }
+
     /// Each record against the baseline record of the same workload,
     /// threads, scale and instruction set: a regression when throughput fell
     /// by more than `threshold` (a fraction), an improvement when it rose by
@@ -153,12 +182,15 @@ public enum BenchRunner {
     public static func compare(_ records: [BenchRecord], baseline: [BenchRecord], threshold: Double)
         -> [(BenchRecord, BenchRecord?, Double?, Verdict)]
     {
-        records.map { record in
+        return records.map { record in
             guard let reference = baseline.last(where: {
                 $0.workload == record.workload && $0.threads == record.threads && $0.scale == record.scale
                     && $0.instructionSet == record.instructionSet
             }) else { return (record, nil, nil, .unchanged) }
-            let change = record.perSecond / reference.perSecond - 1
+            var change = record.perSecond / reference.perSecond - 1
+            if let now = record.calibration, let then = reference.calibration {
+                change = (record.perSecond / now) / (reference.perSecond / then) - 1
+            }
             let verdict: Verdict = change < -threshold ? .regression : (change > threshold ? .improvement : .unchanged)
             return (record, reference, change, verdict)
         }
