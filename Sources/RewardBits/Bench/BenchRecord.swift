@@ -34,6 +34,8 @@ public struct BenchRecord: Sendable {
             ("seconds", .number(seconds)), ("cpu_seconds", .number(cpuSeconds)),
             ("estimate", .number(estimate)), ("ci_low", .number(ciLow)), ("ci_high", .number(ciHigh)),
             ("exact", .optional(exact)), ("calibration", .optional(calibration)),
+            // Estimates are comparable across rows only within one stream format.
+            ("stream_format", .integer(Int64(StreamFormat.version))),
         ])
     }
 
