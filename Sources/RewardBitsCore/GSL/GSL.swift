@@ -48,6 +48,12 @@ public enum GSL {
         return value
     }
 
+    /// The standard normal distribution function Phi(`x`).
+    public static func normalCDF(_ x: Double) -> Double {
+        prepare()
+        return gsl_cdf_ugaussian_P(x)
+    }
+
     /// The regularised incomplete beta function I_x(a, b) = P(X <= x) for
     /// X ~ Beta(a, b), or nil where GSL cannot evaluate it (it fails when both
     /// a and b are in the millions).

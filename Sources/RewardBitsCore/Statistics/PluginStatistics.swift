@@ -61,7 +61,7 @@ public struct PluginStatistics: SufficientStatistics {
     /// Miller-Madow corrected plug-in I^ = H^(S) + H^(O) - H^(S, O) for cell
     /// counts n (with weights per group), in bits. H^_MM(X) = H^_ML(X) + (m - 1)/(2 N ln 2),
     /// m the number of occupied bins.
-    static func millerMadow(cellCounts: [Double], observations: Int, cells: Int, occupied: [Int]) -> Double {
+    public static func millerMadow(cellCounts: [Double], observations: Int, cells: Int, occupied: [Int]) -> Double {
         let subjects = cells / observations
         var nS = [Double](repeating: 0, count: subjects)
         var nO = [Double](repeating: 0, count: observations)
@@ -101,7 +101,8 @@ public struct PluginStatistics: SufficientStatistics {
     /// The plug-in estimate with a bootstrap interval: groups are resampled
     /// with replacement (weights drawn from a Philox stream keyed by the run's
     /// seed, so the interval is reproducible), the standard error is the
-    /// replicates' standard deviation, and the interval estimate +- z se.
+    /// replicates' standard deviation times sqrt(G / (G - 1)), and the
+    /// interval estimate +- t_{G-1} se.
     public func estimate(level: Double, seed: UInt64) throws -> Estimate {
         guard !groupCounts.isEmpty else {
             throw RewardBitsError.invalidInput("the plug-in estimator needs at least one block")
@@ -130,9 +131,13 @@ public struct PluginStatistics: SufficientStatistics {
         }
         let mean = replicateValues.reduce(0, +) / Double(replicateValues.count)
         let variance = replicateValues.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(replicateValues.count - 1)
-        let se = variance.squareRoot()
-        let z = try GSL.normalQuantile((1 + level) / 2)
-        return Estimate(value: value, standardError: se, low: value - z * se, high: value + z * se,
+        // The spread of a 32-unit bootstrap is itself uncertain and biased low by (G - 1) / G:
+        // rescale, and use Student-t with G - 1 degrees of freedom (batch means). With plain
+        // normal quantiles the 95% interval covered 93.4% in the coverage study (N = 1e4).
+        let g = Double(Self.groups)
+        let se = (variance * g / (g - 1)).squareRoot()
+        let t = try GSL.studentTQuantile((1 + level) / 2, degreesOfFreedom: g - 1)
+        return Estimate(value: value, standardError: se, low: value - t * se, high: value + t * se,
                         level: level, method: .bootstrap, samples: n)
     }
 

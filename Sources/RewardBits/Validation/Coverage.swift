@@ -1,0 +1,118 @@
+import Dispatch
+import Foundation
+
+/// The coverage study: for each row (a channel spec with a known exact
+/// value), R replicates with distinct seeds, and the fraction of intervals
+/// that contain the exact value.
+public enum Coverage {
+    /// One row of the study.
+    public struct Row: Sendable {
+        public let name: String
+        /// Samples per replicate.
+        public let samples: UInt64
+        /// The value the intervals should cover (the exact I, or E[plug-in]).
+        public let target: Double
+        let run: @Sendable (RunSettings) throws -> Estimate
+
+        public init(name: String, samples: UInt64, target: Double, run: @escaping @Sendable (RunSettings) throws -> Estimate) {
+            self.name = name
+            self.samples = samples
+            self.target = target
+            self.run = run
+        }
+    }
+
+    /// A row's outcome.
+    public struct Result: Sendable {
+        public var row: String
+        public var replicates: Int
+        public var covered: Int
+        public var fraction: Double { Double(covered) / Double(replicates) }
+        /// Clopper-Pearson 95% interval on the coverage fraction.
+        public var fractionLow: Double
+        public var fractionHigh: Double
+        public var meanZ: Double?
+        public var sdZ: Double?
+        /// Replicates whose standard error was 0 (z undefined).
+        public var undefinedZ: Int
+        public var band: ClosedRange<Double>
+        public var inBand: Bool { band.contains(fraction) }
+        public var meanHalfWidth: Double
+        public var target: Double
+
+        public var json: JSONValue {
+            .object([
+                ("row", .string(row)), ("replicates", .integer(Int64(replicates))), ("covered", .integer(Int64(covered))),
+                ("coverage", .number(fraction)), ("coverage_ci", .array([.number(fractionLow), .number(fractionHigh)])),
+                ("band", .array([.number(band.lowerBound), .number(band.upperBound)])), ("in_band", .bool(inBand)),
+                ("mean_z", .optional(meanZ)), ("sd_z", .optional(sdZ)), ("undefined_z", .integer(Int64(undefinedZ))),
+                ("mean_halfwidth", .number(meanHalfWidth)), ("target", .number(target)),
+            ])
+        }
+    }
+
+    /// The acceptance band for R replicates at 95% nominal coverage:
+    /// 0.95 +- 3 binomial standard deviations, which is [0.935, 0.965] for
+    /// R = 2000 (the full tier) and wider for the fast tier.
+    public static func band(replicates: Int) -> ClosedRange<Double> {
+        let spread = 3 * (0.95 * 0.05 / Double(replicates)).squareRoot()
+        return (0.95 - spread)...(0.95 + spread)
+    }
+
+    /// Runs `row` `replicates` times, in parallel over `threads` workers (each
+    /// replicate on one thread, so results do not depend on `threads`).
+    public static func run(_ row: Row, replicates: Int, baseSeed: UInt64, threads: Int) throws -> Result {
+        final class Box: @unchecked Sendable {
+            var estimates: [Estimate?]
+            var error: Error?
+            let lock = NSLock()
+            init(_ n: Int) { estimates = [Estimate?](repeating: nil, count: n) }
+        }
+        let box = Box(replicates)
+        let rowSeed = SplitMix64.mix(baseSeed ^ stableHash(row.name))
+        let next = ReplicateCounter(0)
+        let work: @Sendable (Int) -> Void = { _ in
+            while true {
+                let i = next.increment()
+                guard i < replicates else { return }
+                var settings = RunSettings(seed: rowSeed &+ UInt64(i), threads: 1, confidence: 0.95)
+                settings.showProgress = false
+                do {
+                    let e = try row.run(settings)
+                    box.lock.lock(); box.estimates[i] = e; box.lock.unlock()
+                } catch {
+                    box.lock.lock(); box.error = error; box.lock.unlock()
+                    return
+                }
+            }
+        }
+        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+        if let error = box.error { throw error }
+        let estimates = box.estimates.compactMap { $0 }
+        let covered = estimates.filter { $0.contains(row.target) }.count
+        let zs = estimates.compactMap { $0.z(against: row.target) }
+        let meanZ = zs.isEmpty ? nil : zs.reduce(0, +) / Double(zs.count)
+        let sdZ = zs.count < 2 ? nil : (zs.map { ($0 - meanZ!) * ($0 - meanZ!) }.reduce(0, +) / Double(zs.count - 1)).squareRoot()
+        let (low, high) = Estimate.clopperPearson(successes: UInt64(covered), trials: UInt64(estimates.count), level: 0.95)
+            ?? (0, 1)
+        return Result(row: row.name, replicates: estimates.count, covered: covered, fractionLow: low, fractionHigh: high,
+                      meanZ: meanZ, sdZ: sdZ, undefinedZ: estimates.count - zs.count, band: band(replicates: estimates.count),
+                      meanHalfWidth: estimates.map(\.halfWidth).reduce(0, +) / Double(max(estimates.count, 1)),
+                      target: row.target)
+    }
+}
+
+/// A locked counter for handing out replicate numbers.
+final class ReplicateCounter: @unchecked Sendable {
+    private var value: Int
+    private let lock = NSLock()
+    init(_ value: Int) { self.value = value }
+    /// Returns the current value and adds one.
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let v = value
+        value += 1
+        return v
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+extension Coverage {
+    /// E[plug-in] for `single` with V = 2, no noise, prior q and policy pi,
+    /// and N rollouts: every count vector of the four reachable (S, T) cells,
+    /// weighted by its multinomial probability. O(N^3) plug-in evaluations.
+    public static func expectedPlugin(prior q: [Double], policy pi: [Double], rollouts n: Int) -> Double {
+        let v = 2
+        let logCell = (0..<4).map { log(q[$0 / 2] * pi[$0 % 2]) }
+        let logFactorial = (0...n).map { try! GSL.logGamma(Double($0 + 1)) }
+        var total = CompensatedSum()
+        var cells = [Double](repeating: 0, count: 2 * v * v)
+        for a in 0...n {
+            for b in 0...(n - a) {
+                for c in 0...(n - a - b) {
+                    let counts = [a, b, c, n - a - b - c]  // (s, t) = (0,0), (0,1), (1,0), (1,1)
+                    var logP = logFactorial[n]
+                    for (index, x) in counts.enumerated() where x > 0 {
+                        logP += Double(x) * logCell[index] - logFactorial[x]
+                    }
+                    // The engine's cell index: s * 2V + 2t + r, r = 1{t == s}.
+                    for i in cells.indices { cells[i] = 0 }
+                    for (index, count) in counts.enumerated() {
+                        let s = index / 2, t = index % 2
+                        cells[s * 2 * v + 2 * t + (t == s ? 1 : 0)] += Double(count)
+                    }
+                    let occupied = cells.indices.filter { cells[$0] > 0 }
+                    let value = PluginStatistics.millerMadow(cellCounts: cells, observations: 2 * v, cells: 2 * v * v,
+                                                             occupied: occupied)
+                    total.add(exp(logP) * value)
+                }
+            }
+        }
+        return total.value
+    }
+
+    /// The same expectation in O(N): with V = 2 and no noise the observation
+    /// (T, r) determines S, so H^(S, O) = H^(O) and their Miller-Madow terms
+    /// cancel, leaving I^ = H_b(k / N) + 1{0 < k < N} / (2 N ln 2) with
+    /// k ~ Binomial(N, q_0) the count of S = 0. Checked against the four-cell
+    /// enumeration in the tests.
+    public static func expectedPluginBinary(priorZero q0: Double, rollouts n: Int) -> Double {
+        let logFactorial = (0...n).map { try! GSL.logGamma(Double($0 + 1)) }
+        var total = CompensatedSum()
+        let nd = Double(n)
+        for k in 0...n {
+            let logP = logFactorial[n] - logFactorial[k] - logFactorial[n - k] + Double(k) * log(q0)
+                + Double(n - k) * log1p(-q0)
+            guard k > 0, k < n else { continue }  // H^ = 0 and no correction at k = 0 or N
+            let p = Double(k) / nd
+            let value = -(p * log2(p) + (1 - p) * log2(1 - p)) + 1 / (2 * nd * M_LN2)
+            total.add(exp(logP) * value)
+        }
+        return total.value
+    }
+
+    /// The rows of the study. `quick` drops nothing but the slowest rows'
+    /// largest N (the fast tier's budget is a few minutes on two cores).
+    public static func rows(quick: Bool) throws -> [Row] {
+        var rows: [Row] = []
+        func add(_ name: String, _ samples: UInt64, _ target: Double, _ run: @escaping @Sendable (RunSettings) throws -> ChannelResult) {
+            rows.append(Row(name: name, samples: samples, target: target) { try run($0).estimate })
+        }
+        // single
+        for (name, prior, policy, estimator, noise) in [
+            ("single pointwise uniform V=1024", DistributionSpec.uniform, DistributionSpec.uniform, EstimatorKind.pointwise, 0.0),
+            ("single pointwise zipf:1.1/zipf:1.1 V=1024", .zipf(1.1), .zipf(1.1), .pointwise, 0.0),
+            ("single rb zipf:1.1/zipf:1.1 V=1024", .zipf(1.1), .zipf(1.1), .rb, 0.0),
+            ("single pointwise uniform V=1024 eps=0.1", .uniform, .uniform, .pointwise, 0.1),
+            ("single pointwise zipf:1.1 prior V=1024 eps=0.1", .zipf(1.1), .uniform, .pointwise, 0.1),
+        ] {
+            let channel = try SingleChannel(vocabularySize: 1024, prior: prior, policy: policy, noise: noise,
+                                            estimator: estimator, rollouts: 100_000)
+            add(name, 100_000, channel.exactValue()) { try channel.run(settings: $0) }
+        }
+        // rare successes
+        for v in [UInt64(1) << 16, 1 << 20] {
+            for n in [UInt64(10_000), 100_000, 1_000_000, 10_000_000] where !(quick && n == 10_000_000) {
+                let channel = try SingleChannel(vocabularySize: v, rollouts: n)
+                add("single rare V=2^\(v.trailingZeroBitCount) N=\(Format.compact(Double(n)))", n, channel.exactValue()) {
+                    try channel.run(settings: $0)
+                }
+            }
+        }
+        // group
+        for (name, v, k, prior, policy, estimator, noise) in [
+            ("group rb uniform V=1024 K=32", UInt64(1024), 32, DistributionSpec.uniform, DistributionSpec.uniform, EstimatorKind.rb, 0.0),
+            ("group pointwise uniform V=1024 K=32", 1024, 32, .uniform, .uniform, .pointwise, 0.0),
+            ("group rb zipf:1.1/zipf:1.1 V=12 K=5", 12, 5, .zipf(1.1), .zipf(1.1), .rb, 0.0),
+            ("group pointwise zipf:1.1/zipf:1.1 V=12 K=5", 12, 5, .zipf(1.1), .zipf(1.1), .pointwise, 0.0),
+            ("group rb uniform V=64 K=8 eps=0.1", 64, 8, .uniform, .uniform, .rb, 0.1),
+            ("group pointwise uniform V=64 K=8 eps=0.1", 64, 8, .uniform, .uniform, .pointwise, 0.1),
+        ] {
+            let prompts: UInt64 = estimator == .pointwise ? 100_000 : 10_000
+            let channel = try GroupChannel(vocabularySize: v, groupSize: k, prompts: prompts, prior: prior, policy: policy,
+                                           estimator: estimator, noise: noise)
+            guard let exact = channel.exactValue() else { continue }
+            add(name, prompts, exact) { try channel.run(settings: $0) }
+        }
+        // token
+        for (name, length, p, eps, reward) in [
+            ("token per-token p=0.5 eps=0.1 T=256", 256, 0.5, 0.1, TokenReward.perToken),
+            ("token per-token p=0.3 eps=0.05 T=64", 64, 0.3, 0.05, .perToken),
+            ("token checkpoint:8 p=0.5 eps=0 T=64", 64, 0.5, 0.0, .checkpoint(8)),
+            ("token checkpoint:8 p=0.3 eps=0.1 T=64", 64, 0.3, 0.1, .checkpoint(8)),
+            ("token sum p=0.5 eps=0.1 T=64", 64, 0.5, 0.1, .sum),
+            ("token graded:4 p=0.5 eps=0.1 T=64", 64, 0.5, 0.1, .graded(4)),
+        ] {
+            let channel = try TokenChannel(length: length, episodes: 10_000, targetBias: p, noise: eps, reward: reward)
+            add(name, 10_000, channel.exactValue()) { try channel.run(settings: $0) }
+        }
+        // sft
+        let expert = try SFTChannel(vocabularySize: 1000, positives: 10_000, mode: .expert, alpha: 0.1, prior: .zipf(1.1))
+        add("sft expert zipf:1.1 alpha=0.1 V=1000", 10_000, expert.exactValue()) { try expert.run(settings: $0) }
+        for (name, prior, policy) in [
+            ("sft filtered uniform V=64", DistributionSpec.uniform, DistributionSpec.uniform),
+            ("sft filtered zipf:1.1/zipf:1.1 V=64", .zipf(1.1), .zipf(1.1)),
+            ("sft filtered flat prior, peaked policy zipf:1.5 V=64", .uniform, .zipf(1.5)),
+        ] {
+            let channel = try SFTChannel(vocabularySize: 64, positives: 10_000, mode: .filtered, prior: prior, policy: policy)
+            add(name, 10_000, channel.exactValue()) { try channel.run(settings: $0) }
+        }
+        // The plug-in against its own expectation. A uniform prior on V = 2
+        // would put H^(S) at its maximum, where the estimator is quadratic in
+        // the counts and no bootstrap is calibrated; skewed priors keep it in
+        // the smooth regime a user meets in practice.
+        let prior = try SymbolDistribution(.zipf(1.1), vocabularySize: 2, option: "--prior")
+        for n in [100, 1_000, 10_000] {
+            let target = expectedPluginBinary(priorZero: prior.probability(0), rollouts: n)
+            let plugin = try SingleChannel(vocabularySize: 2, prior: .zipf(1.1), policy: .zipf(0.5), estimator: .plugin,
+                                           rollouts: UInt64(n))
+            add("plugin single zipf:1.1/zipf:0.5 V=2 N=\(Format.compact(Double(n))) (target E[plugin])", UInt64(n), target) {
+                try plugin.run(settings: $0)
+            }
+        }
+        return rows
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import RewardBits
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check the error bars: coverage of the confidence intervals over many seeds.",
+        subcommands: [CoverageCommand.self])
+}
+
+struct CoverageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coverage",
+        abstract: "For every channel and estimator, the fraction of 95% intervals that contain the exact value.",
+        discussion: """
+        Each row runs R replicates with distinct seeds and reports the fraction of intervals that
+        contain the exact value (for the plug-in row: its exact expectation), a Clopper-Pearson
+        interval on that fraction, and the mean and spread of z = (estimate - exact) / se. A row
+        passes when the fraction lies in 0.95 +- 3 sqrt(0.95 x 0.05 / R): [0.935, 0.965] at the full
+        tier's R = 2000. --quick runs R = 200 and skips the largest rare-success rows.
+        """)
+
+    @Option(help: "Replicates per row (default: 2000, or 200 with --quick).")
+    var replicates: Int?
+
+    @Flag(help: "The fast tier: 200 replicates, no N = 1e7 rare-success rows.")
+    var quick = false
+
+    @Option(help: "Only rows whose name contains this text.")
+    var rows: String?
+
+    @Option(help: "Base seed; each row and replicate derives its own.")
+    var seed: String = "1"
+
+    @Option(help: "Worker threads (replicates run in parallel, one thread each).")
+    var threads: Int?
+
+    @Flag(help: "Print JSON lines.")
+    var json = false
+
+    func run() throws {
+        let count = replicates ?? (quick ? 200 : 2000)
+        guard count >= 10 else { throw RewardBitsError.invalidInput("--replicates must be at least 10 (got \(count))") }
+        let workers = threads ?? Engine.defaultThreads
+        guard workers >= 1 else { throw RewardBitsError.invalidInput("--threads must be at least 1") }
+        let base = try Parse.count(seed, option: "--seed")
+        var selected = try Coverage.rows(quick: quick)
+        if let rows { selected = selected.filter { $0.name.contains(rows) } }
+        guard !selected.isEmpty else { throw RewardBitsError.invalidInput("no coverage row matches --rows '\(rows ?? "")'") }
+        if !json {
+            FileHandle.standardOutput.write(Data("""
+                | row | N | replicates | coverage | 95% CI on coverage | band | mean z | sd z | in band |
+                |---|---|---|---|---|---|---|---|---|
+
+                """.utf8))
+        }
+        var misses = 0
+        for row in selected {
+            let start = Date()
+            let r = try Coverage.run(row, replicates: count, baseSeed: base, threads: workers)
+            if !r.inBand { misses += 1 }
+            let line: String
+            if json {
+                line = r.json.serialized()
+            } else {
+                line = String(format: "| %@ | %@ | %d | %.4f | [%.4f, %.4f] | [%.4f, %.4f] | %@ | %@ | %@ |",
+                             r.row, Format.compact(Double(row.samples)), r.replicates, r.fraction, r.fractionLow,
+                             r.fractionHigh, r.band.lowerBound, r.band.upperBound,
+                             r.meanZ.map { String(format: "%+.3f", $0) } ?? "n/a",
+                             r.sdZ.map { String(format: "%.3f", $0) } ?? "n/a", r.inBand ? "yes" : "**no**")
+            }
+            // Unbuffered, so a long study shows each row as it finishes.
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            FileHandle.standardError.write(Data(String(format: "rewardbits: %@: %.1f s\n", r.row,
+                                                       Date().timeIntervalSince(start)).utf8))
+        }
+        if misses > 0 { FileHandle.standardError.write(Data("rewardbits: \(misses) row(s) outside the band\n".utf8)) }
+    }
+}
+
+struct RNGCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rng",
+        abstract: "Inspect the random streams.",
+        subcommands: [DumpCommand.self])
+}
+
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Write the raw 32-bit stream to stdout, block after block, for statistical test suites.",
+        discussion: """
+        Writes --words-per-block little-endian 32-bit words of the stream of (seed, block 0), then
+        of block 1, and so on, exactly as the engine's kernels read them, so the switches between
+        per-block streams are part of what is tested. Runs until stdout closes (or --count words).
+
+          rewardbits rng dump --rng philox --seed 1 | dieharder -a -g 200
+        """)
+
+    @Option(help: ArgumentHelp("philox or gsl:NAME.", valueName: "philox|gsl:NAME"))
+    var rng: String = "philox"
+
+    @Option(help: "Seed of the run.")
+    var seed: String = "1"
+
+    @Option(name: .customLong("words-per-block"), help: "Words taken from each block's stream before switching (a multiple of 1024).")
+    var wordsPerBlock: String = "65536"
+
+    @Option(help: "Stop after this many words (default: run until stdout closes).")
+    var count: String?
+
+    func run() throws {
+        let generator = try RandomGenerator(parsing: rng)
+        let seedValue = try Parse.count(seed, option: "--seed")
+        let perBlock = Int(try Parse.count(wordsPerBlock, option: "--words-per-block"))
+        guard perBlock >= 1024, perBlock % 1024 == 0, perBlock <= 1 << 24 else {
+            throw RewardBitsError.invalidInput(
+                "--words-per-block must be a multiple of 1024 between 1024 and 2^24 (got \(perBlock))")
+        }
+        let limit = try count.map { try Parse.count($0, option: "--count") } ?? UInt64.max
+        signal(SIGPIPE, SIG_IGN)
+        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: perBlock)
+        defer { buffer.deallocate() }
+        let kernels = InstructionSet.active.kernels
+        var written: UInt64 = 0
+        var block: UInt64 = 0
+        while written < limit {
+            // A fresh stream per block, exactly as the engine opens them.
+            let key = StreamKey(seed: seedValue, block: block)
+            switch generator {
+            case .philox:
+                kernels.fillPhilox(buffer, count: perBlock, stream: key)
+            case .gsl(let type):
+                var stream = GSLStream(type: type, key: key)
+                stream.fill(buffer, count: perBlock)
+            }
+            let take = Int(min(UInt64(perBlock), limit - written))
+            guard Self.write(buffer, count: take) else { return }
+            written += UInt64(take)
+            block += 1
+        }
+    }
+
+    /// Writes words to stdout; false once the reader has gone.
+    static func write(_ words: UnsafePointer<UInt32>, count: Int) -> Bool {
+        var bytes = UnsafeRawPointer(words)
+        var remaining = count * 4
+        while remaining > 0 {
+            let n = Foundation.write(STDOUT_FILENO, bytes, remaining)
+            if n <= 0 { return false }
+            bytes += n
+            remaining -= n
+        }
+        return true
+    }
+}
