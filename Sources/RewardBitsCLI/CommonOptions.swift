@@ -18,6 +18,13 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Confidence level of the interval, strictly between 0 and 1.")
     var confidence: Double = 0.95
 
+    @Option(help: ArgumentHelp("""
+        Interval for estimates affine in a binomial count (rare successes): clopper-pearson covers at \
+        least the level for every p, over-covering in steps when successes are few; randomized (Stevens) \
+        covers exactly the level, using one extra uniform drawn from the seed.
+        """, valueName: "clopper-pearson|randomized"))
+    var interval: String = "clopper-pearson"
+
     @Option(name: .customLong("block-size"),
             help: "Samples per block (default: chosen per channel). Part of the spec: changing it changes the streams.")
     var blockSize: String?
@@ -95,6 +102,9 @@ struct CommonOptions: ParsableArguments {
                 throw RewardBitsError.invalidInput("--bin-width must be a positive number of bits (got \(binWidth))")
             }
         }
+        guard let countInterval = CountInterval(rawValue: interval) else {
+            throw RewardBitsError.invalidInput("unknown --interval '\(interval)'; valid: clopper-pearson, randomized")
+        }
         var interrupt: InterruptFlag?
         guard checkpointEvery.isFinite, checkpointEvery > 0 else {
             throw RewardBitsError.invalidInput("--checkpoint-every must be a positive number of seconds (got \(checkpointEvery))")
@@ -103,12 +113,14 @@ struct CommonOptions: ParsableArguments {
             guard !checkpoint.isEmpty else { throw RewardBitsError.invalidInput("--checkpoint needs a file path") }
             interrupt = SignalTrap.installInterrupt()
         }
-        return RunSettings(seed: seedValue, threads: threadCount, generator: try RandomGenerator(parsing: rng),
+        var settings = RunSettings(seed: seedValue, threads: threadCount, generator: try RandomGenerator(parsing: rng),
                            confidence: confidence, blockSize: block,
                            showProgress: !quiet && isatty(STDERR_FILENO) != 0,
                            stopping: stopping, checkpointPath: checkpoint, checkpointInterval: checkpointEvery,
                            interrupt: interrupt,
                            histogramBinWidth: histogram ? binWidth : nil)
+        settings.countInterval = countInterval
+        return settings
     }
 
     func print(_ result: ChannelResult) {

@@ -50,8 +50,8 @@ struct CoverageCommand: ParsableCommand {
         guard !selected.isEmpty else { throw RewardBitsError.invalidInput("no coverage row matches --rows '\(rows ?? "")'") }
         if !json {
             FileHandle.standardOutput.write(Data("""
-                | row | N | replicates | coverage | 95% CI on coverage | band | mean z | sd z | in band |
-                |---|---|---|---|---|---|---|---|---|
+                | row | N | replicates | coverage | 95% CI on coverage | band | mean z | sd z | in band | interval's exact coverage |
+                |---|---|---|---|---|---|---|---|---|---|
 
                 """.utf8))
         }
@@ -64,11 +64,12 @@ struct CoverageCommand: ParsableCommand {
             if json {
                 line = r.json.serialized()
             } else {
-                line = String(format: "| %@ | %@ | %d | %.4f | [%.4f, %.4f] | [%.4f, %.4f] | %@ | %@ | %@ |",
+                line = String(format: "| %@ | %@ | %d | %.4f | [%.4f, %.4f] | [%.4f, %.4f] | %@ | %@ | %@ | %@ |",
                              r.row, Format.compact(Double(row.samples)), r.replicates, r.fraction, r.fractionLow,
                              r.fractionHigh, r.band.lowerBound, r.band.upperBound,
                              r.meanZ.map { String(format: "%+.3f", $0) } ?? "n/a",
-                             r.sdZ.map { String(format: "%.3f", $0) } ?? "n/a", r.inBand ? "yes" : "**no**")
+                             r.sdZ.map { String(format: "%.3f", $0) } ?? "n/a", r.inBand ? "yes" : "**no**",
+                             r.exactCoverage.map { String(format: "%.4f (%@)", $0, r.matchesExactCoverage! ? "matches" : "**differs**") } ?? "")
             }
             // Unbuffered, so a long study shows each row as it finishes.
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

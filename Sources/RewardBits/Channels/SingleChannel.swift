@@ -104,8 +104,9 @@ public struct SingleChannel: Sendable {
         case (.pointwise, true):
             let values = uniformPriorClassValues()
             let noise = self.noise
+            let interval = settings.binomialInterval
             let estimate: @Sendable (ClassCounts) throws -> Estimate = { counts in
-                try Self.estimateUniformPriorPointwise(counts, values: values, noise: noise, level: level)
+                try Self.estimateUniformPriorPointwise(counts, values: values, noise: noise, level: level, interval: interval)
             }
             // Rare events: the hits (classes 1 and 3).
             let hits: @Sendable (ClassCounts) -> UInt64 = { $0.counts.isEmpty ? 0 : $0.counts[1] + $0.counts[3] }
@@ -203,13 +204,15 @@ public struct SingleChannel: Sendable {
         return table
     }
 
-    static func estimateUniformPriorPointwise(_ counts: ClassCounts, values: [Double], noise: Double, level: Double) throws -> Estimate {
+    static func estimateUniformPriorPointwise(_ counts: ClassCounts, values: [Double], noise: Double, level: Double,
+                                              interval: Estimate.BinomialInterval) throws -> Estimate {
         let n = counts.total
         if noise == 0 {
             // Affine in the number of successes: a count-based interval keeps
             // its coverage when successes are rare (V = 2^20: one per 10^6).
             return try Estimate.affineBinomial(offset: values[0], slope: values[1] - values[0],
-                                               successes: counts.counts[1], trials: n, samples: n, level: level)
+                                               successes: counts.counts[1], trials: n, samples: n, level: level,
+                                               interval: interval)
         }
         // Classes: (miss, kept), (hit, kept), (miss, flipped), (hit, flipped).
         return try Estimate.classMean(counts, values: values, possible: [true, true, noise > 0, noise > 0], level: level)

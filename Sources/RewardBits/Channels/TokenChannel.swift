@@ -267,6 +267,7 @@ public struct TokenChannel: Sendable {
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
         let runner = ChannelRun(channel: "token", parameters: parameters, settings: settings)
         let level = settings.confidence
+        let interval = settings.binomialInterval
         let binWidth = settings.histogramBinWidth
         let exact = exactValue()
         let units = Double(length)
@@ -299,7 +300,7 @@ public struct TokenChannel: Sendable {
                     return try Estimate.affineBinomial(
                         offset: offset + Double(t), slope: coefficients[0] * Double(t),
                         successes: UInt64(counts.sums[Count.flipped.rawValue]), trials: UInt64(t) * counts.samples,
-                        samples: counts.samples, level: level)
+                        samples: counts.samples, level: level, interval: interval)
                 }
                 let (mean, variance) = counts.affineMoments(offset: offset, coefficients: coefficients)
                 return try Estimate.studentT(mean: mean, variance: variance, samples: counts.samples, level: level)
@@ -325,7 +326,7 @@ public struct TokenChannel: Sendable {
                 if let affine {
                     return try Estimate.affineBinomial(
                         offset: affine.offset, slope: affine.slope, successes: statistics.successes,
-                        trials: affine.blocks * m.count, samples: m.count, level: level)
+                        trials: affine.blocks * m.count, samples: m.count, level: level, interval: interval)
                 }
                 return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
             }

@@ -19,6 +19,9 @@ public struct RunSettings: Sendable {
     public var interrupt: InterruptFlag?
     /// Collect the distribution of per-sample values with this bin width (bits).
     public var histogramBinWidth: Double?
+    /// Clopper-Pearson (default) or Stevens' randomized interval for
+    /// estimates that are affine in a binomial count.
+    public var countInterval: CountInterval = .clopperPearson
     /// Which compiled copy of the kernels runs (never changes the numbers).
     public var instructionSet: InstructionSet = .active
 
@@ -41,6 +44,30 @@ public struct RunSettings: Sendable {
         self.checkpointInterval = checkpointInterval
         self.interrupt = interrupt
         self.histogramBinWidth = histogramBinWidth
+    }
+}
+
+/// The interval for estimates affine in a binomial count.
+public enum CountInterval: String, Sendable, CaseIterable {
+    /// Exact tails: coverage at least the level for every p (conservative
+    /// in steps when successes are rare).
+    case clopperPearson = "clopper-pearson"
+    /// Stevens' randomized interval: coverage exactly the level for every p;
+    /// its auxiliary uniform comes from its own stream of the run's seed.
+    case randomized
+}
+
+extension RunSettings {
+    /// The binomial interval the estimates use; the randomized one's uniform
+    /// is the first 53 bits of the Philox stream (seed, block 2^64 - 3), a
+    /// block index no run reaches.
+    public var binomialInterval: Estimate.BinomialInterval {
+        switch countInterval {
+        case .clopperPearson: return .clopperPearson
+        case .randomized:
+            var source = WordSource(PhiloxStream(StreamKey(seed: seed, block: UInt64.max - 2)))
+            return .randomized(uniform: (Double(source.next64() >> 11) + 0.5) / 9007199254740992)
+        }
     }
 }
 

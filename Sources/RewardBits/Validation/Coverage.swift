@@ -12,12 +12,19 @@ public enum Coverage {
         public let samples: UInt64
         /// The value the intervals should cover (the exact I, or E[plug-in]).
         public let target: Double
+        /// The interval's exact coverage where it can be computed (count-based
+        /// intervals: a sum over the binomial count). Where successes are
+        /// rare, coverage is a step function of p and this, not 0.95, is what
+        /// the replicates' fraction should match.
+        public let exactCoverage: Double?
         let run: @Sendable (RunSettings) throws -> Estimate
 
-        public init(name: String, samples: UInt64, target: Double, run: @escaping @Sendable (RunSettings) throws -> Estimate) {
+        public init(name: String, samples: UInt64, target: Double, exactCoverage: Double? = nil,
+                    run: @escaping @Sendable (RunSettings) throws -> Estimate) {
             self.name = name
             self.samples = samples
             self.target = target
+            self.exactCoverage = exactCoverage
             self.run = run
         }
     }
@@ -39,6 +46,12 @@ public enum Coverage {
         public var inBand: Bool { band.contains(fraction) }
         public var meanHalfWidth: Double
         public var target: Double
+        public var exactCoverage: Double?
+        /// Whether the fraction is within 3 binomial standard deviations of
+        /// the interval's exact coverage (nil where that is not known).
+        public var matchesExactCoverage: Bool? {
+            exactCoverage.map { c in abs(fraction - c) <= 3 * (c * (1 - c) / Double(replicates)).squareRoot() + 0.5 / Double(replicates) }
+        }
 
         public var json: JSONValue {
             .object([
@@ -47,6 +60,7 @@ public enum Coverage {
                 ("band", .array([.number(band.lowerBound), .number(band.upperBound)])), ("in_band", .bool(inBand)),
                 ("mean_z", .optional(meanZ)), ("sd_z", .optional(sdZ)), ("undefined_z", .integer(Int64(undefinedZ))),
                 ("mean_halfwidth", .number(meanHalfWidth)), ("target", .number(target)),
+                ("exact_coverage", .optional(exactCoverage)),
             ])
         }
     }
@@ -98,7 +112,31 @@ public enum Coverage {
         return Result(row: row.name, replicates: estimates.count, covered: covered, fractionLow: low, fractionHigh: high,
                       meanZ: meanZ, sdZ: sdZ, undefinedZ: estimates.count - zs.count, band: band(replicates: estimates.count),
                       meanHalfWidth: estimates.map(\.halfWidth).reduce(0, +) / Double(max(estimates.count, 1)),
-                      target: row.target)
+                      target: row.target, exactCoverage: row.exactCoverage)
+    }
+}
+
+extension Coverage {
+    /// The exact coverage of the Clopper-Pearson interval for p from
+    /// k ~ Binomial(n, p): the sum of P(k) over the k whose interval contains p.
+    /// Terms beyond np + 12 sqrt(np) + 30 are below 1e-20 and left out.
+    public static func clopperPearsonCoverage(p: Double, trials n: UInt64, level: Double) throws -> Double {
+        let mean = Double(n) * p
+        let last = min(n, UInt64(mean + 12 * mean.squareRoot() + 30))
+        let first = UInt64(max(0, mean - 12 * mean.squareRoot() - 30))
+        let nd = Double(n)
+        let logN = try GSL.logGamma(nd + 1)
+        var total = CompensatedSum()
+        for k in first...last {
+            guard let (low, high) = Estimate.clopperPearson(successes: k, trials: n, level: level) else {
+                throw RewardBitsError.numerical("Clopper-Pearson bounds unavailable at k = \(k), n = \(n)")
+            }
+            guard low <= p, p <= high else { continue }
+            let kd = Double(k)
+            let logP = try logN - GSL.logGamma(kd + 1) - GSL.logGamma(nd - kd + 1) + kd * log(p) + (nd - kd) * log1p(-p)
+            total.add(exp(logP))
+        }
+        return total.value
     }
 }
 

@@ -58,8 +58,9 @@ extension Coverage {
     /// largest N (the fast tier's budget is a few minutes on two cores).
     public static func rows(quick: Bool) throws -> [Row] {
         var rows: [Row] = []
-        func add(_ name: String, _ samples: UInt64, _ target: Double, _ run: @escaping @Sendable (RunSettings) throws -> ChannelResult) {
-            rows.append(Row(name: name, samples: samples, target: target) { try run($0).estimate })
+        func add(_ name: String, _ samples: UInt64, _ target: Double, exactCoverage: Double? = nil,
+                 _ run: @escaping @Sendable (RunSettings) throws -> ChannelResult) {
+            rows.append(Row(name: name, samples: samples, target: target, exactCoverage: exactCoverage) { try run($0).estimate })
         }
         // single
         for (name, prior, policy, estimator, noise) in [
@@ -73,12 +74,20 @@ extension Coverage {
                                             estimator: estimator, rollouts: 100_000)
             add(name, 100_000, channel.exactValue()) { try channel.run(settings: $0) }
         }
-        // rare successes
+        // Rare successes, with the default Clopper-Pearson interval (coverage
+        // at least 95%, in steps: compare with its exact coverage) and with
+        // Stevens' randomized interval (exactly 95%).
         for v in [UInt64(1) << 16, 1 << 20] {
             for n in [UInt64(10_000), 100_000, 1_000_000, 10_000_000] where !(quick && n == 10_000_000) {
                 let channel = try SingleChannel(vocabularySize: v, rollouts: n)
-                add("single rare V=2^\(v.trailingZeroBitCount) N=\(Format.compact(Double(n)))", n, channel.exactValue()) {
-                    try channel.run(settings: $0)
+                let name = "single rare V=2^\(v.trailingZeroBitCount) N=\(Format.compact(Double(n)))"
+                // The estimate is affine in the success count, k ~ Binomial(N, 1/V).
+                let coverage = try clopperPearsonCoverage(p: 1 / Double(v), trials: n, level: 0.95)
+                add(name, n, channel.exactValue(), exactCoverage: coverage) { try channel.run(settings: $0) }
+                add(name + " randomized", n, channel.exactValue(), exactCoverage: 0.95) {
+                    var settings = $0
+                    settings.countInterval = .randomized
+                    return try channel.run(settings: settings)
                 }
             }
         }
