@@ -67,7 +67,10 @@ struct BenchCommand: ParsableCommand {
         }
         guard `repeat` >= 1 else { throw RewardBitsError.invalidInput("--repeat must be at least 1") }
         guard threshold.isFinite, threshold > 0 else { throw RewardBitsError.invalidInput("--threshold must be a positive percentage") }
-        let threadCounts = try threads.split(separator: ",").map { text -> Int in
+        guard !threads.split(separator: ",").isEmpty else {
+            throw RewardBitsError.invalidInput("--threads needs a comma-separated list of counts, e.g. --threads 1,2")
+        }
+        let threadCounts = try threads.split(separator: ",", omittingEmptySubsequences: false).map { text -> Int in
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 4096 else {
                 throw RewardBitsError.invalidInput("--threads must be a comma-separated list of counts >= 1 (got '\(threads)')")
             }
@@ -88,6 +91,10 @@ struct BenchCommand: ParsableCommand {
             try runMemoryCheck()
             return
         }
+        // Every file problem surfaces now, not after minutes of measuring.
+        if let writeBaseline { try AtomicFile.checkWritable(writeBaseline, option: "--write-baseline") }
+        if record { try AtomicFile.checkWritable(history, option: "--history") }
+        let baseline = try compare.map { try BenchRecord.read($0) }
         let chosen = try (workloads.isEmpty ? Workload.canonical.map(\.name) : workloads).map { name -> Workload in
             guard let w = Workload.named(name) else {
                 throw RewardBitsError.invalidInput(
@@ -118,10 +125,9 @@ struct BenchCommand: ParsableCommand {
         if record { try append(records, to: history) }
         if let writeBaseline {
             try writeAtomically(records.map { $0.json.serialized() }.joined(separator: "\n") + "\n",
-                                to: URL(fileURLWithPath: writeBaseline))
+                                to: URL(fileURLWithPath: writeBaseline), option: "--write-baseline")
         }
-        if let compare {
-            let baseline = try BenchRecord.read(compare)
+        if let compare, let baseline {
             var results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
             // Shared machines have slow moments: re-measure what looks regressed.
             for (index, (record, _, _, verdict)) in results.enumerated() where verdict == .regression && confirm > 0 {
@@ -172,19 +178,19 @@ struct BenchCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// Appends by rewriting the whole (small) history atomically, so an
+    /// interrupted run never leaves half a line.
     func append(_ records: [BenchRecord], to path: String) throws {
-        let text = records.map { $0.json.serialized() }.joined(separator: "\n") + "\n"
-        let url = URL(fileURLWithPath: path)
-        if !FileManager.default.fileExists(atPath: path) {
-            try writeAtomically(text, to: url)
-            return
+        var text = ""
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw RewardBitsError.cannotWrite("--history \(path): cannot read the file to append to it")
+            }
+            text = String(decoding: data, as: UTF8.self)
+            if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         }
-        guard let handle = try? FileHandle(forWritingTo: url) else {
-            throw RewardBitsError.cannotWrite("cannot append to \(path)")
-        }
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
+        text += records.map { $0.json.serialized() }.joined(separator: "\n") + "\n"
+        try writeAtomically(text, to: URL(fileURLWithPath: path), option: "--history")
     }
 
     func runMemoryCheck() throws {

@@ -24,25 +24,6 @@ struct CLITests {
         #expect(json["rollouts"] as? Int == 3_200_000)
     }
 
-    @Test("JSON numbers are bitwise identical for --threads 1, 2 and 3", arguments: [
-        ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "2e5"],
-        ["estimate", "single", "--vocab", "4096", "--rollouts", "3e6", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
-        ["estimate", "token", "--length", "100", "--episodes", "1e5", "--target-bias", "0.3", "--noise", "0.1"],
-        ["estimate", "sft", "--vocab", "64", "--positives", "1e5", "--prior", "zipf:1", "--policy", "zipf:0.5"],
-        ["estimate", "single", "--vocab", "1024", "--rollouts", "1e6", "--rng", "gsl:mt19937", "--block-size", "10000"],
-    ])
-    func threadDeterminism(arguments: [String]) throws {
-        var outputs: [String] = []
-        for threads in ["1", "2", "3"] {
-            let r = try CLI.run(arguments + ["--json", "--seed", "77", "--threads", threads])
-            #expect(r.status == 0, "\(r.stderr)")
-            outputs.append(numbersWithoutTiming(r.stdout))
-        }
-        #expect(outputs[0] == outputs[1])
-        #expect(outputs[0] == outputs[2])
-        #expect(outputs[0].count > 100)
-    }
-
     @Test("exact prints the exact value and bounds")
     func exact() throws {
         let r = try CLI.run(["exact", "group", "--vocab", "1024", "--group", "32", "--json"])
@@ -208,7 +189,7 @@ struct CLITests {
     func killAndResume() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rb-kill-\(getpid()).bin").path
         try? FileManager.default.removeItem(atPath: path)
-        let arguments = ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "6e7", "--json",
+        let arguments = ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "2e8", "--json",
                          "--seed", "9", "--threads", "2", "--quiet"]
         let process = Process()
         process.executableURL = CLI.binary

@@ -137,3 +137,57 @@ func rawNumber(_ field: String, in text: String) -> Double? {
     let number = rest.prefix { !",}".contains($0) }
     return Double(number)
 }
+
+/// A fresh path in the temporary folder, unique to this process and call.
+func temporaryPath(_ label: String) -> String {
+    FileManager.default.temporaryDirectory
+        .appendingPathComponent("rb-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))").path
+}
+
+extension CLI {
+    struct KillReport {
+        /// The second checkpoint write was in progress (half written) when
+        /// the process was killed.
+        var stalledWrite: Bool
+        var checkpointBefore: Data?
+        var checkpointAfter: Data?
+        /// The half-written temporary the killed process left.
+        var temporary: String
+    }
+
+    /// Runs `arguments` (which name `--checkpoint PATH`) with checkpoints
+    /// every 0.05 s and the fault hook that stalls the second write half-way
+    /// (REWARDBITS_FAULT_STALL_CHECKPOINT=2), then kills the process with
+    /// SIGKILL in the middle of that write.
+    static func killDuringCheckpointWrite(_ arguments: [String]) throws -> KillReport {
+        let index = try #require(arguments.firstIndex(of: "--checkpoint"))
+        let path = arguments[index + 1]
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments + ["--checkpoint-every", "0.05"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["REWARDBITS_FAULT_STALL_CHECKPOINT"] = "2"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(process.processIdentifier)").path
+        func size(_ p: String) -> Int? { (try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int }
+        // The checkpoint exists once the first write is done; a temporary
+        // beside it after that is the second write, which stalls for an hour.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            if size(path) != nil, let s = size(temporary), s > 0 { break }
+            usleep(5_000)
+        }
+        usleep(100_000)
+        let stalled = process.isRunning && size(path) != nil && (size(temporary) ?? 0) > 0
+        let before = try? Data(contentsOf: url)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let after = try? Data(contentsOf: url)
+        return KillReport(stalledWrite: stalled, checkpointBefore: before, checkpointAfter: after, temporary: temporary)
+    }
+}

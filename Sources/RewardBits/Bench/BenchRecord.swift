@@ -83,17 +83,33 @@ public struct BenchRecord: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RewardBitsError.unreadableInput("cannot read \(path)")
         }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { BenchRecord(line: $0) }
+        let records = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { BenchRecord(line: $0) }
+        guard !records.isEmpty else {
+            throw RewardBitsError.unreadableInput("\(path) holds no benchmark records (JSON lines written by rewardbits bench --write-baseline)")
+        }
+        return records
     }
 }
 
 /// Facts about the machine and the build, for the history.
 public enum BenchEnvironment {
+    /// The model name with the CPU family, model and stepping: VMs often
+    /// report only "AMD EPYC", which does not tell Zen 4 (family 25) from
+    /// Zen 5 (family 26), and their speeds differ by more than half.
     public static var cpuModel: String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return "unknown" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        let lines = text.split(separator: "\n")
+        func field(_ name: String) -> String? {
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":"),
+                      line[..<colon].trimmingCharacters(in: .whitespaces) == name else { continue }
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            return nil
+        }
+        guard let name = field("model name") else { return "unknown" }
+        guard let family = field("cpu family"), let model = field("model"), let stepping = field("stepping") else { return name }
+        return "\(name) (family \(family), model \(model), stepping \(stepping))"
     }
 
     /// The commit of the working tree (with "+dirty" when it has changes).

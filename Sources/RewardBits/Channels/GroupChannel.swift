@@ -30,6 +30,10 @@ public struct GroupChannel: Sendable {
             throw RewardBitsError.invalidInput("--group must be at most 2^20 = \(Self.maximumGroupSize) (got \(groupSize))")
         }
         try Validate.count(prompts, option: "--prompts", minimum: 2)
+        guard !prompts.multipliedReportingOverflow(by: UInt64(groupSize)).overflow else {
+            throw RewardBitsError.invalidInput(
+                "--prompts \(prompts) x --group \(groupSize) rollouts would overflow the 64-bit rollout count; lower --prompts")
+        }
         guard estimator == .pointwise || estimator == .rb else {
             throw RewardBitsError.invalidInput("group supports --estimator rb or pointwise (got \(estimator.rawValue))")
         }

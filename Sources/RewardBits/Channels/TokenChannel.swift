@@ -34,6 +34,10 @@ public struct TokenChannel: Sendable {
             throw RewardBitsError.invalidInput("--length must be at most 2^16 = 65536 (got \(length))")
         }
         try Validate.count(episodes, option: "--episodes", minimum: 2)
+        guard !episodes.multipliedReportingOverflow(by: UInt64(length)).overflow else {
+            throw RewardBitsError.invalidInput(
+                "--episodes \(episodes) x --length \(length) token rewards would overflow the 64-bit count; lower --episodes")
+        }
         try Validate.probability(targetBias, option: "--target-bias")
         try Validate.noise(noise)
         switch reward {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where a run stands: merged statistics of blocks 0..<nextBlock.
 public struct RunState<Statistics: SufficientStatistics>: Sendable {
@@ -43,17 +44,9 @@ public struct CheckpointFile: Sendable {
         self.interval = interval
     }
 
-    private var temporaryPath: String { path + ".tmp-\(getpid())" }
-
     /// Fails now, before any work, if the checkpoint cannot be written.
     public func checkWritable() throws {
-        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw RewardBitsError.cannotWrite(
-                "--checkpoint \(path): cannot create a file there (\(String(cString: strerror(errno)))); choose a writable path")
-        }
-        close(fd)
-        unlink(temporaryPath)
+        try AtomicFile.checkWritable(path, option: "--checkpoint")
     }
 
     public func save<S: SufficientStatistics & BinaryCodable>(_ state: RunState<S>) throws {
@@ -77,26 +70,8 @@ public struct CheckpointFile: Sendable {
         bytes += writer.bytes
         Self.append(FNV1a.hash(bytes), to: &bytes)
 
-        let temp = temporaryPath
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw RewardBitsError.cannotWrite("--checkpoint \(path): cannot write (\(String(cString: strerror(errno))))")
-        }
-        let written = bytes.withUnsafeBytes { raw -> Int in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return -1 }
-                offset += n
-            }
-            return offset
-        }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, rename(temp, path) == 0 else {
-            unlink(temp)
-            throw RewardBitsError.cannotWrite("--checkpoint \(path): writing failed (\(String(cString: strerror(errno))))")
-        }
+        try AtomicFile.write(bytes, to: path, option: "--checkpoint",
+                             stallAt: CheckpointFaults.stallOffset(total: bytes.count), stall: CheckpointFaults.stall)
     }
 
     /// The saved state, or nil when there is no checkpoint yet. A corrupted
@@ -151,4 +126,23 @@ public struct CheckpointFile: Sendable {
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
+}
+
+/// Fault injection for the crash tests. With `REWARDBITS_FAULT_STALL_CHECKPOINT=N`
+/// in the environment, the Nth checkpoint save of the process writes half of
+/// its temporary file and then sleeps for an hour, so that a test can kill the
+/// process in the middle of a write and check that the previous checkpoint
+/// is still the one on disk. Without the variable nothing changes.
+enum CheckpointFaults {
+    private static let stallAtSave: Int? = ProcessInfo.processInfo.environment["REWARDBITS_FAULT_STALL_CHECKPOINT"]
+        .flatMap { Int($0) }
+    private static let saves = Atomic<Int>(0)
+
+    /// The byte offset at which this save stalls, or -1 for none.
+    static func stallOffset(total: Int) -> Int {
+        guard let stallAtSave else { return -1 }
+        return saves.wrappingAdd(1, ordering: .relaxed).newValue == stallAtSave ? total / 2 : -1
+    }
+
+    static func stall() { sleep(3600) }
 }

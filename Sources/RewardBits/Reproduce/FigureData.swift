@@ -87,17 +87,3 @@ public struct FigureData: Sendable {
 /// A stable 64-bit hash (FNV-1a) of a string: per-point seeds must not depend
 /// on Swift's per-process randomised hashing.
 public func stableHash(_ text: String) -> UInt64 { FNV1a.hash(Array(text.utf8)) }
-
-/// Writes `contents` to `url` through a temporary file and a rename, so a
-/// reader never sees a half-written file.
-public func writeAtomically(_ contents: String, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        try Data(contents.utf8).write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.moveItem(at: temporary, to: url)
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw RewardBitsError.cannotWrite("cannot write \(url.path): \(error.localizedDescription)")
-    }
-}

@@ -17,14 +17,20 @@ public enum Coverage {
         /// rare, coverage is a step function of p and this, not 0.95, is what
         /// the replicates' fraction should match.
         public let exactCoverage: Double?
+        /// For count-based rows: whether any interval whose bounds are
+        /// nondecreasing in the count could have coverage inside the band
+        /// (nil where not applicable). When false, no choice of
+        /// non-randomized interval can make the row pass.
+        public let bandReachable: Bool?
         let run: @Sendable (RunSettings) throws -> Estimate
 
-        public init(name: String, samples: UInt64, target: Double, exactCoverage: Double? = nil,
+        public init(name: String, samples: UInt64, target: Double, exactCoverage: Double? = nil, bandReachable: Bool? = nil,
                     run: @escaping @Sendable (RunSettings) throws -> Estimate) {
             self.name = name
             self.samples = samples
             self.target = target
             self.exactCoverage = exactCoverage
+            self.bandReachable = bandReachable
             self.run = run
         }
     }
@@ -47,6 +53,7 @@ public enum Coverage {
         public var meanHalfWidth: Double
         public var target: Double
         public var exactCoverage: Double?
+        public var bandReachable: Bool?
         /// Whether the fraction is within 3 binomial standard deviations of
         /// the interval's exact coverage (nil where that is not known).
         public var matchesExactCoverage: Bool? {
@@ -61,6 +68,7 @@ public enum Coverage {
                 ("mean_z", .optional(meanZ)), ("sd_z", .optional(sdZ)), ("undefined_z", .integer(Int64(undefinedZ))),
                 ("mean_halfwidth", .number(meanHalfWidth)), ("target", .number(target)),
                 ("exact_coverage", .optional(exactCoverage)),
+                ("band_reachable_by_count_interval", bandReachable.map { .bool($0) } ?? .null),
             ])
         }
     }
@@ -112,29 +120,57 @@ public enum Coverage {
         return Result(row: row.name, replicates: estimates.count, covered: covered, fractionLow: low, fractionHigh: high,
                       meanZ: meanZ, sdZ: sdZ, undefinedZ: estimates.count - zs.count, band: band(replicates: estimates.count),
                       meanHalfWidth: estimates.map(\.halfWidth).reduce(0, +) / Double(max(estimates.count, 1)),
-                      target: row.target, exactCoverage: row.exactCoverage)
+                      target: row.target, exactCoverage: row.exactCoverage, bandReachable: row.bandReachable)
     }
 }
 
 extension Coverage {
-    /// The exact coverage of the Clopper-Pearson interval for p from
-    /// k ~ Binomial(n, p): the sum of P(k) over the k whose interval contains p.
-    /// Terms beyond np + 12 sqrt(np) + 30 are below 1e-20 and left out.
-    public static func clopperPearsonCoverage(p: Double, trials n: UInt64, level: Double) throws -> Double {
+    /// P(k) for k ~ Binomial(n, p) over k in [first, last], the range
+    /// outside which every term is below 1e-20.
+    static func binomialMasses(p: Double, trials n: UInt64) throws -> (first: UInt64, masses: [Double]) {
         let mean = Double(n) * p
         let last = min(n, UInt64(mean + 12 * mean.squareRoot() + 30))
         let first = UInt64(max(0, mean - 12 * mean.squareRoot() - 30))
         let nd = Double(n)
         let logN = try GSL.logGamma(nd + 1)
-        var total = CompensatedSum()
+        var masses: [Double] = []
         for k in first...last {
+            let kd = Double(k)
+            masses.append(exp(try logN - GSL.logGamma(kd + 1) - GSL.logGamma(nd - kd + 1) + kd * log(p) + (nd - kd) * log1p(-p)))
+        }
+        return (first, masses)
+    }
+
+    /// Whether any interval procedure for p from k ~ Binomial(n, p) whose
+    /// bounds are nondecreasing in k (Clopper-Pearson, Wilson, mid-p, ...)
+    /// can have coverage inside `band` at this p. Such an interval contains
+    /// p for a contiguous range of k, so its coverage is the mass of that
+    /// range; this checks every range. When successes are rare the masses
+    /// are lumpy: at n p = 0.01, P(k = 0) = 0.99, so the coverage is either
+    /// at least 0.99 or at most 0.01, and only a randomized interval can
+    /// reach 0.95.
+    public static func countIntervalCanReach(_ band: ClosedRange<Double>, p: Double, trials n: UInt64) throws -> Bool {
+        let masses = try binomialMasses(p: p, trials: n).masses
+        var prefix = [0.0]
+        for m in masses { prefix.append(prefix.last! + m) }
+        for i in 0..<masses.count {
+            for j in (i + 1)...masses.count where band.contains(prefix[j] - prefix[i]) { return true }
+        }
+        return false
+    }
+
+    /// The exact coverage of the Clopper-Pearson interval for p from
+    /// k ~ Binomial(n, p): the sum of P(k) over the k whose interval contains p.
+    /// Terms beyond np + 12 sqrt(np) + 30 are below 1e-20 and left out.
+    public static func clopperPearsonCoverage(p: Double, trials n: UInt64, level: Double) throws -> Double {
+        let (first, masses) = try binomialMasses(p: p, trials: n)
+        var total = CompensatedSum()
+        for (offset, mass) in masses.enumerated() {
+            let k = first + UInt64(offset)
             guard let (low, high) = Estimate.clopperPearson(successes: k, trials: n, level: level) else {
                 throw RewardBitsError.numerical("Clopper-Pearson bounds unavailable at k = \(k), n = \(n)")
             }
-            guard low <= p, p <= high else { continue }
-            let kd = Double(k)
-            let logP = try logN - GSL.logGamma(kd + 1) - GSL.logGamma(nd - kd + 1) + kd * log(p) + (nd - kd) * log1p(-p)
-            total.add(exp(logP))
+            if low <= p, p <= high { total.add(mass) }
         }
         return total.value
     }

@@ -58,10 +58,12 @@ extension Coverage {
     /// largest N (the fast tier's budget is a few minutes on two cores).
     public static func rows(quick: Bool) throws -> [Row] {
         var rows: [Row] = []
-        func add(_ name: String, _ samples: UInt64, _ target: Double, exactCoverage: Double? = nil,
+        func add(_ name: String, _ samples: UInt64, _ target: Double, exactCoverage: Double? = nil, bandReachable: Bool? = nil,
                  _ run: @escaping @Sendable (RunSettings) throws -> ChannelResult) {
-            rows.append(Row(name: name, samples: samples, target: target, exactCoverage: exactCoverage) { try run($0).estimate })
+            rows.append(Row(name: name, samples: samples, target: target, exactCoverage: exactCoverage,
+                            bandReachable: bandReachable) { try run($0).estimate })
         }
+        let fullBand = band(replicates: 2000)
         // single
         for (name, prior, policy, estimator, noise) in [
             ("single pointwise uniform V=1024", DistributionSpec.uniform, DistributionSpec.uniform, EstimatorKind.pointwise, 0.0),
@@ -83,7 +85,10 @@ extension Coverage {
                 let name = "single rare V=2^\(v.trailingZeroBitCount) N=\(Format.compact(Double(n)))"
                 // The estimate is affine in the success count, k ~ Binomial(N, 1/V).
                 let coverage = try clopperPearsonCoverage(p: 1 / Double(v), trials: n, level: 0.95)
-                add(name, n, channel.exactValue(), exactCoverage: coverage) { try channel.run(settings: $0) }
+                let reachable = try countIntervalCanReach(fullBand, p: 1 / Double(v), trials: n)
+                add(name, n, channel.exactValue(), exactCoverage: coverage, bandReachable: reachable) {
+                    try channel.run(settings: $0)
+                }
                 add(name + " randomized", n, channel.exactValue(), exactCoverage: 0.95) {
                     var settings = $0
                     settings.countInterval = .randomized

@@ -14,8 +14,8 @@ public enum IntervalMethod: String, Sendable, Codable {
     /// Stevens' randomized Clopper-Pearson interval: coverage exactly the
     /// level for every p, at the price of an auxiliary uniform draw.
     case randomizedClopperPearson = "randomized-clopper-pearson"
-    /// The plug-in estimator: a normal interval with the standard deviation of
-    /// a bootstrap over fixed groups of blocks.
+    /// The plug-in estimator: a recentred, expanded percentile interval from
+    /// a bootstrap over fixed groups of blocks (see `PluginStatistics`).
     case bootstrap
     /// Every sample fell in one class although others are possible: the
     /// interval reaches toward the other classes' values by the

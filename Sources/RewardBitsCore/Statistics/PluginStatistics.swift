@@ -95,14 +95,34 @@ public struct PluginStatistics: SufficientStatistics {
         return ml + correction
     }
 
-    /// Number of bootstrap replicates (groups resampled with replacement).
-    public static let replicates = 200
+    /// Bootstrap replicates (groups resampled with replacement): 1000, so
+    /// that each tail quantile rests on about 19 replicates, fewer (down to
+    /// 200) where the table is so large that 1000 replicates would take
+    /// more than a few seconds (each costs groups x occupied cells).
+    public static func replicates(occupiedCells: Int) -> Int {
+        let budget = 1 << 33
+        return max(200, min(1000, budget / max(1, occupiedCells * groups)))
+    }
 
-    /// The plug-in estimate with a bootstrap interval: groups are resampled
-    /// with replacement (weights drawn from a Philox stream keyed by the run's
-    /// seed, so the interval is reproducible), the standard error is the
-    /// replicates' standard deviation times sqrt(G / (G - 1)), and the
-    /// interval estimate +- t_{G-1} se.
+    /// The plug-in estimate with a bootstrap interval. Groups are resampled
+    /// with replacement (weights from a Philox stream keyed by the run's
+    /// seed, so the interval is reproducible). The standard error is the
+    /// replicates' standard deviation times sqrt(G / (G - 1)).
+    ///
+    /// The interval is a recentred, expanded percentile interval: the
+    /// estimate plus the replicates' deviations from their own mean at the
+    /// tail probability Phi(-sqrt(G / (G - 1)) t_{G-1}) instead of
+    /// (1 - level) / 2. Expanding (Hesterberg 2015) corrects the
+    /// bootstrap's spread for having only G = 32 units, as t_{G-1} does for
+    /// a normal interval; the percentile shape follows the skew of a
+    /// plug-in entropy at small N (at N = 100, V = 2 a symmetric
+    /// t-interval covered E[plug-in] 91.6% of the time in the coverage
+    /// study, this one 95%); and recentring on the estimate removes the
+    /// bootstrap's own bias, which at large V and small N pushed an
+    /// uncentred percentile interval off the target (below 50% coverage
+    /// for V = 8, N = 200 in a simulation, 97.7% recentred). The interval
+    /// always contains the estimate: a bound on the wrong side of it (a
+    /// lopsided bootstrap) is moved to it.
     public func estimate(level: Double, seed: UInt64) throws -> Estimate {
         guard !groupCounts.isEmpty else {
             throw RewardBitsError.invalidInput("the plug-in estimator needs at least one block")
@@ -116,9 +136,11 @@ public struct PluginStatistics: SufficientStatistics {
         let value = Self.millerMadow(cellCounts: totals, observations: observationCount, cells: cells, occupied: occupied)
         var source = WordSource(PhiloxStream(StreamKey(seed: seed, block: UInt64.max - 1)))
         let pick = UniformSymbols(vocabularySize: UInt64(Self.groups))
+        let count = Self.replicates(occupiedCells: occupied.count)
         var replicateValues: [Double] = []
+        replicateValues.reserveCapacity(count)
         var weighted = [Double](repeating: 0, count: cells)
-        for _ in 0..<Self.replicates {
+        for _ in 0..<count {
             var weights = [Double](repeating: 0, count: Self.groups)
             for _ in 0..<Self.groups { weights[Int(pick.draw(&source))] += 1 }
             for c in occupied {
@@ -129,16 +151,28 @@ public struct PluginStatistics: SufficientStatistics {
             replicateValues.append(Self.millerMadow(cellCounts: weighted, observations: observationCount,
                                                     cells: cells, occupied: occupied))
         }
-        let mean = replicateValues.reduce(0, +) / Double(replicateValues.count)
-        let variance = replicateValues.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(replicateValues.count - 1)
-        // The spread of a 32-unit bootstrap is itself uncertain and biased low by (G - 1) / G:
-        // rescale, and use Student-t with G - 1 degrees of freedom (batch means). With plain
-        // normal quantiles the 95% interval covered 93.4% in the coverage study (N = 1e4).
+        let mean = replicateValues.reduce(0, +) / Double(count)
+        let variance = replicateValues.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(count - 1)
         let g = Double(Self.groups)
-        let se = (variance * g / (g - 1)).squareRoot()
+        let expansion = (g / (g - 1)).squareRoot()
+        let se = variance.squareRoot() * expansion
         let t = try GSL.studentTQuantile((1 + level) / 2, degreesOfFreedom: g - 1)
-        return Estimate(value: value, standardError: se, low: value - t * se, high: value + t * se,
+        let tail = GSL.normalCDF(-expansion * t)
+        replicateValues.sort()
+        let low = value + (Self.quantile(replicateValues, tail) - mean)
+        let high = value + (Self.quantile(replicateValues, 1 - tail) - mean)
+        return Estimate(value: value, standardError: se, low: min(low, value), high: max(high, value),
                         level: level, method: .bootstrap, samples: n)
+    }
+
+    /// The p-quantile of sorted values, interpolating linearly between
+    /// order statistics (Hyndman and Fan's type 7, numpy's default).
+    static func quantile(_ sorted: [Double], _ p: Double) -> Double {
+        let position = p * Double(sorted.count - 1)
+        let i = Int(position.rounded(.down))
+        guard i + 1 < sorted.count else { return sorted[sorted.count - 1] }
+        let fraction = position - Double(i)
+        return sorted[i] + fraction * (sorted[i + 1] - sorted[i])
     }
 
     /// Blocks per run the plug-in's default block size aims at: eight per
