@@ -35,7 +35,7 @@ struct ChannelTests {
             let result = try channel.run(settings: testSettings(seed: seed))
             #expect(result.estimate.high > result.estimate.low, "seed \(seed): zero-width interval")
             #expect(result.estimate.contains(result.exact!), "seed \(seed): [\(result.estimate.low), \(result.estimate.high)] misses \(result.exact!)")
-            #expect(result.estimate.method == .clopperPearson)
+            #expect(result.estimate.method == .blaker)
         }
     }
 

@@ -68,17 +68,85 @@ struct ValidationTests {
         // For each k the covering U form one interval, so a midpoint grid
         // errs by at most one cell per k; P(k > 12) is below 1e-20.
         #expect(abs(coverage - 0.95) <= 1.0 / Double(grid))
-        let cp = try Coverage.clopperPearsonCoverage(p: p, trials: UInt64(n), level: 0.95)
+        let cp = try Coverage.countIntervalCoverage(p: p, trials: UInt64(n), level: 0.95, interval: .clopperPearson)
         #expect(abs(cp - (pmf[0] + pmf[1])) < 1e-12)
         #expect(!(try Coverage.countIntervalCanReach(Coverage.band(replicates: 2000), p: p, trials: UInt64(n))))
         #expect(try Coverage.countIntervalCanReach(Coverage.band(replicates: 2000), p: 0.05, trials: UInt64(n)))
     }
 
-    @Test("Clopper-Pearson coverage is at least the level for every p", arguments: [1e-6, 1e-4, 3e-3, 0.05, 0.5])
-    func clopperPearsonIsConservative(p: Double) throws {
-        for n in [UInt64(100), 10_000, 1_000_000] {
-            let coverage = try Coverage.clopperPearsonCoverage(p: p, trials: n, level: 0.95)
-            #expect(coverage >= 0.95 - 1e-9 && coverage <= 1, "n = \(n), p = \(p): \(coverage)")
+    @Test("Blaker and Clopper-Pearson coverage is at least the level for every p, Blaker's never above Clopper-Pearson's",
+          arguments: [1e-6, 1e-4, 3e-3, 0.05, 0.5, 0.9])
+    func exactIntervalsAreConservative(p: Double) throws {
+        // Every k in the support costs one interval: n = 10^6 only where n p is small.
+        for n in [UInt64(100), 10_000] + (p < 1e-3 ? [1_000_000] : []) {
+            let cp = try Coverage.countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .clopperPearson)
+            let blaker = try Coverage.countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .blaker)
+            #expect(cp >= 0.95 - 1e-9 && cp <= 1 + 1e-12, "n = \(n), p = \(p): Clopper-Pearson \(cp)")
+            #expect(blaker >= 0.95 - 1e-9 && blaker <= cp + 1e-12, "n = \(n), p = \(p): Blaker \(blaker), CP \(cp)")
+        }
+    }
+
+    /// At p = 1/2 the outcome n - k ties with k; rounding in the two tails
+    /// once broke the tie and excluded p = 1/2 from the interval of k = n/2.
+    @Test("Blaker intervals at p = 1/2 for large n: symmetric, and the mirror outcome ties with k")
+    func blakerSymmetry() throws {
+        for (k, n) in [(UInt64(500_000), UInt64(1_000_000)), (499_000, 1_000_000), (501_000, 1_000_000), (5_000, 10_000)] {
+            let (low, high) = try #require(Estimate.blaker(successes: k, trials: n, level: 0.95))
+            let (mirrorLow, mirrorHigh) = try #require(Estimate.blaker(successes: n - k, trials: n, level: 0.95))
+            #expect(abs(low - (1 - mirrorHigh)) < 1e-9 && abs(high - (1 - mirrorLow)) < 1e-9, "k = \(k), n = \(n)")
+            if k * 2 == n { #expect(low < 0.5 && high > 0.5) }
+        }
+        // At p = 1/2 the acceptability of k < n/2 is exactly 2 P(X <= k), so
+        // 1/2 is in the interval of k exactly when 2 P(X <= k) > alpha.
+        // The window holds the k where that changes (about n/2 - 980).
+        let n: UInt64 = 1_000_000
+        var checked = 0
+        for k in stride(from: UInt64(498_900), to: 499_120, by: 1) {
+            let twoTails = 2 * (try #require(GSL.betaUpperCDF(0.5, a: Double(k) + 1, b: Double(n - k))))
+            guard abs(twoTails - 0.05) > 1e-7 else { continue }
+            let (low, high) = try #require(Estimate.blaker(successes: k, trials: n, level: 0.95))
+            #expect((low <= 0.5 && 0.5 <= high) == (twoTails > 0.05), "k = \(k): 2 P(X <= k) = \(twoTails), [\(low), \(high)]")
+            checked += 1
+        }
+        #expect(checked > 200)
+    }
+
+    /// Blaker's acceptability from the definition, by summing the pmf: the
+    /// probability of the outcomes whose smaller tail is at most k's.
+    static func acceptability(k: Int, n: Int, p: Double) -> Double {
+        let pmf = binomial(n, p)
+        var cdf = [Double](), total = 0.0
+        for m in pmf { total += m; cdf.append(total) }
+        func smallerTail(_ x: Int) -> Double { min(cdf[x], 1 - (x > 0 ? cdf[x - 1] : 0)) }
+        let gamma = smallerTail(k) * (1 + 1e-9)
+        return (0...n).filter { smallerTail($0) <= gamma }.map { pmf[$0] }.reduce(0, +)
+    }
+
+    @Test("Blaker bounds: the acceptability crosses alpha there, nothing between them and Clopper-Pearson is accepted",
+          arguments: [(20, 0), (20, 3), (20, 10), (20, 20), (60, 1), (60, 17), (200, 2)])
+    func blakerBounds(n: Int, k: Int) throws {
+        let (low, high) = try #require(Estimate.blaker(successes: UInt64(k), trials: UInt64(n), level: 0.95))
+        let (cpLow, cpHigh) = try #require(Estimate.clopperPearson(successes: UInt64(k), trials: UInt64(n), level: 0.95))
+        #expect(cpLow <= low && low <= high && high <= cpHigh)
+        #expect(k == 0 ? low == 0 : low > 0)
+        #expect(k == n ? high == 1 : high < 1)
+        #expect(high > low, "never zero-width")
+        let alpha = 0.05
+        if k > 0 {
+            #expect(Self.acceptability(k: k, n: n, p: low * (1 + 1e-7)) > alpha)
+            #expect(Self.acceptability(k: k, n: n, p: low * (1 - 1e-7)) <= alpha)
+            for i in 0..<400 {
+                let p = cpLow + (low - cpLow) * (Double(i) + 0.5) / 400
+                #expect(Self.acceptability(k: k, n: n, p: p) <= alpha, "accepted p = \(p) below the lower bound \(low)")
+            }
+        }
+        if k < n {
+            #expect(Self.acceptability(k: k, n: n, p: high * (1 - 1e-7)) > alpha)
+            #expect(Self.acceptability(k: k, n: n, p: high * (1 + 1e-7)) <= alpha)
+            for i in 0..<400 {
+                let p = high + (cpHigh - high) * (Double(i) + 0.5) / 400
+                #expect(Self.acceptability(k: k, n: n, p: p) <= alpha, "accepted p = \(p) above the upper bound \(high)")
+            }
         }
     }
 

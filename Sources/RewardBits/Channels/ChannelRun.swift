@@ -28,24 +28,31 @@ struct ChannelRun {
     ///
     /// `estimate` turns merged statistics into the estimate; `successes`
     /// counts the rare events a rare-event channel must see (at least
-    /// `minimumSuccesses`) before it may stop.
+    /// `minimumSuccesses`) before it may stop. `monitor`, when given, is a
+    /// cheaper estimate whose interval contains `estimate`'s, for the stop
+    /// rule and the progress line, which run at every block boundary:
+    /// stopping when its half-width is under the target guarantees that the
+    /// reported one is too (Blaker's and the randomized count intervals lie
+    /// inside Clopper-Pearson's).
     func execute<Statistics: SufficientStatistics>(
         _ kernel: any BlockKernel<Statistics>, totalSamples: UInt64, blockSize: UInt64,
         estimate: @escaping @Sendable (Statistics) throws -> Estimate,
+        monitor: (@Sendable (Statistics) throws -> Estimate)? = nil,
         successes: (@Sendable (Statistics) -> UInt64)? = nil,
         unitsPerSample: Double = 1, unitName: String = "rollouts"
     ) throws -> RunOutcome<Statistics> {
         var control = RunControl<Statistics>()
+        let monitor = monitor ?? estimate
         if let stopping = settings.stopping {
             control.stopRule = { statistics, samples in
                 guard samples >= stopping.minimumSamples else { return false }
                 if let successes, successes(statistics) < stopping.minimumSuccesses { return false }
-                guard let e = try? estimate(statistics) else { return false }
+                guard let e = try? monitor(statistics) else { return false }
                 return e.halfWidth <= stopping.targetHalfWidth
             }
         }
         if settings.showProgress {
-            control.halfWidth = { statistics, samples in samples >= 2 ? (try? estimate(statistics))?.halfWidth : nil }
+            control.halfWidth = { statistics, samples in samples >= 2 ? (try? monitor(statistics))?.halfWidth : nil }
         }
         if let path = settings.checkpointPath {
             control.checkpoint = CheckpointFile(path: path, identity: identity, interval: settings.checkpointInterval)

@@ -104,15 +104,18 @@ public struct SingleChannel: Sendable {
         case (.pointwise, true):
             let values = uniformPriorClassValues()
             let noise = self.noise
-            let interval = settings.binomialInterval
-            let estimate: @Sendable (ClassCounts) throws -> Estimate = { counts in
-                try Self.estimateUniformPriorPointwise(counts, values: values, noise: noise, level: level, interval: interval)
+            func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (ClassCounts) throws -> Estimate {
+                { counts in
+                    try Self.estimateUniformPriorPointwise(counts, values: values, noise: noise, level: level, interval: interval)
+                }
             }
+            let estimate = estimator(settings.binomialInterval)
             // Rare events: the hits (classes 1 and 3).
             let hits: @Sendable (ClassCounts) -> UInt64 = { $0.counts.isEmpty ? 0 : $0.counts[1] + $0.counts[3] }
             let outcome = try runner.execute(
                 kernels.singlePointwiseUniformPrior(policy: policySampler, vocabularySize: vocabularySize, noise: noise),
-                totalSamples: rollouts, blockSize: blockSize, estimate: estimate, successes: hits)
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate, monitor: estimator(.clopperPearson),
+                successes: hits)
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                    histogram: binWidth == nil ? nil : .atoms(counts: outcome.statistics, values: values))
 

@@ -271,7 +271,6 @@ public struct TokenChannel: Sendable {
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
         let runner = ChannelRun(channel: "token", parameters: parameters, settings: settings)
         let level = settings.confidence
-        let interval = settings.binomialInterval
         let binWidth = settings.histogramBinWidth
         let exact = exactValue()
         let units = Double(length)
@@ -296,19 +295,22 @@ public struct TokenChannel: Sendable {
             let (offset, coefficients) = pointwiseCoefficients()
             let fair = targetBias == 0.5
             let t = length
-            let estimate: @Sendable (TokenStatistics) throws -> Estimate = { statistics in
-                let counts = statistics.counts
-                if fair {
-                    // Every -log2 P(R | x) is 1: i = T (1 + log2(1 - eps)) + f log2(eps / (1 - eps)),
-                    // affine in the total flip count ~ Binomial(N T, eps).
-                    return try Estimate.affineBinomial(
-                        offset: offset + Double(t), slope: coefficients[0] * Double(t),
-                        successes: UInt64(counts.sums[Count.flipped.rawValue]), trials: UInt64(t) * counts.samples,
-                        samples: counts.samples, level: level, interval: interval)
+            func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (TokenStatistics) throws -> Estimate {
+                { statistics in
+                    let counts = statistics.counts
+                    if fair {
+                        // Every -log2 P(R | x) is 1: i = T (1 + log2(1 - eps)) + f log2(eps / (1 - eps)),
+                        // affine in the total flip count ~ Binomial(N T, eps).
+                        return try Estimate.affineBinomial(
+                            offset: offset + Double(t), slope: coefficients[0] * Double(t),
+                            successes: UInt64(counts.sums[Count.flipped.rawValue]), trials: UInt64(t) * counts.samples,
+                            samples: counts.samples, level: level, interval: interval)
+                    }
+                    let (mean, variance) = counts.affineMoments(offset: offset, coefficients: coefficients)
+                    return try Estimate.studentT(mean: mean, variance: variance, samples: counts.samples, level: level)
                 }
-                let (mean, variance) = counts.affineMoments(offset: offset, coefficients: coefficients)
-                return try Estimate.studentT(mean: mean, variance: variance, samples: counts.samples, level: level)
             }
+            let estimate = estimator(settings.binomialInterval)
             var flips: (@Sendable (TokenStatistics) -> UInt64)?
             if fair && noise > 0 {
                 flips = { UInt64($0.counts.sums.isEmpty ? 0 : $0.counts.sums[Count.flipped.rawValue]) }
@@ -316,7 +318,8 @@ public struct TokenChannel: Sendable {
             let kernel = settings.kernels.tokenPerToken(length: length, targetBias: targetBias, noise: noise,
                                                         valueOffset: offset, valueCoefficients: coefficients, binWidth: binWidth)
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
-                                             successes: flips, unitsPerSample: units, unitName: "token rewards")
+                                             monitor: estimator(.clopperPearson), successes: flips,
+                                             unitsPerSample: units, unitName: "token rewards")
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                    histogram: outcome.statistics.values.histogram)
         } else {
@@ -325,19 +328,23 @@ public struct TokenChannel: Sendable {
             // is worth C bits when rewarded and -log2(1 - 2^-C) otherwise, so
             // the estimate is affine in the rewarded blocks ~ Binomial(N T/C, 2^-C).
             let affine = checkpointAffineForm()
-            let estimate: @Sendable (TokenStatistics) throws -> Estimate = { statistics in
-                let m = statistics.values
-                if let affine {
-                    return try Estimate.affineBinomial(
-                        offset: affine.offset, slope: affine.slope, successes: statistics.successes,
-                        trials: affine.blocks * m.count, samples: m.count, level: level, interval: interval)
+            func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (TokenStatistics) throws -> Estimate {
+                { statistics in
+                    let m = statistics.values
+                    if let affine {
+                        return try Estimate.affineBinomial(
+                            offset: affine.offset, slope: affine.slope, successes: statistics.successes,
+                            trials: affine.blocks * m.count, samples: m.count, level: level, interval: interval)
+                    }
+                    return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
                 }
-                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
             }
+            let estimate = estimator(settings.binomialInterval)
             var rewarded: (@Sendable (TokenStatistics) -> UInt64)?
             if case .checkpoint = reward { rewarded = { $0.successes } }
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
-                                             successes: rewarded, unitsPerSample: units, unitName: "token rewards")
+                                             monitor: estimator(.clopperPearson), successes: rewarded,
+                                             unitsPerSample: units, unitName: "token rewards")
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                    histogram: outcome.statistics.values.histogram)
         }

@@ -19,9 +19,8 @@ public struct RunSettings: Sendable {
     public var interrupt: InterruptFlag?
     /// Collect the distribution of per-sample values with this bin width (bits).
     public var histogramBinWidth: Double?
-    /// Clopper-Pearson (default) or Stevens' randomized interval for
-    /// estimates that are affine in a binomial count.
-    public var countInterval: CountInterval = .clopperPearson
+    /// The interval for estimates that are affine in a binomial count.
+    public var countInterval: CountInterval = .blaker
     /// Which compiled copy of the kernels runs (never changes the numbers).
     public var instructionSet: InstructionSet = .active
 
@@ -49,8 +48,11 @@ public struct RunSettings: Sendable {
 
 /// The interval for estimates affine in a binomial count.
 public enum CountInterval: String, Sendable, CaseIterable {
-    /// Exact tails: coverage at least the level for every p (conservative
-    /// in steps when successes are rare).
+    /// Blaker's exact interval: coverage at least the level for every p,
+    /// inside Clopper-Pearson (the default).
+    case blaker
+    /// Exact tails, each at (1 - level) / 2: coverage at least the level for
+    /// every p, more conservative than Blaker's when successes are rare.
     case clopperPearson = "clopper-pearson"
     /// Stevens' randomized interval: coverage exactly the level for every p;
     /// its auxiliary uniform comes from its own stream of the run's seed.
@@ -63,6 +65,7 @@ extension RunSettings {
     /// block index no run reaches.
     public var binomialInterval: Estimate.BinomialInterval {
         switch countInterval {
+        case .blaker: return .blaker
         case .clopperPearson: return .clopperPearson
         case .randomized:
             var source = WordSource(PhiloxStream(StreamKey(seed: seed, block: UInt64.max - 2)))

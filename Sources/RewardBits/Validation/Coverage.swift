@@ -159,16 +159,23 @@ extension Coverage {
         return false
     }
 
-    /// The exact coverage of the Clopper-Pearson interval for p from
-    /// k ~ Binomial(n, p): the sum of P(k) over the k whose interval contains p.
-    /// Terms beyond np + 12 sqrt(np) + 30 are below 1e-20 and left out.
-    public static func clopperPearsonCoverage(p: Double, trials n: UInt64, level: Double) throws -> Double {
+    /// The exact coverage of a count interval (Blaker or Clopper-Pearson)
+    /// for p from k ~ Binomial(n, p): the sum of P(k) over the k whose
+    /// interval contains p.
+    public static func countIntervalCoverage(p: Double, trials n: UInt64, level: Double,
+                                             interval: Estimate.BinomialInterval) throws -> Double {
         let (first, masses) = try binomialMasses(p: p, trials: n)
         var total = CompensatedSum()
         for (offset, mass) in masses.enumerated() {
             let k = first + UInt64(offset)
-            guard let (low, high) = Estimate.clopperPearson(successes: k, trials: n, level: level) else {
-                throw RewardBitsError.numerical("Clopper-Pearson bounds unavailable at k = \(k), n = \(n)")
+            let bounds: (Double, Double)?
+            switch interval {
+            case .blaker: bounds = Estimate.blaker(successes: k, trials: n, level: level)
+            case .clopperPearson: bounds = Estimate.clopperPearson(successes: k, trials: n, level: level)
+            default: throw RewardBitsError.invalidInput("exact coverage is computed for blaker and clopper-pearson only")
+            }
+            guard let (low, high) = bounds else {
+                throw RewardBitsError.numerical("count interval bounds unavailable at k = \(k), n = \(n)")
             }
             if low <= p, p <= high { total.add(mass) }
         }

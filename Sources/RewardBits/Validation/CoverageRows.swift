@@ -76,18 +76,26 @@ extension Coverage {
                                             estimator: estimator, rollouts: 100_000)
             add(name, 100_000, channel.exactValue()) { try channel.run(settings: $0) }
         }
-        // Rare successes, with the default Clopper-Pearson interval (coverage
-        // at least 95%, in steps: compare with its exact coverage) and with
-        // Stevens' randomized interval (exactly 95%).
+        // Rare successes, with the default Blaker interval (coverage at
+        // least 95%, in steps: compare with its exact coverage), with
+        // Clopper-Pearson (the same, more conservative) and with Stevens'
+        // randomized interval (exactly 95%).
         for v in [UInt64(1) << 16, 1 << 20] {
             for n in [UInt64(10_000), 100_000, 1_000_000, 10_000_000] where !(quick && n == 10_000_000) {
                 let channel = try SingleChannel(vocabularySize: v, rollouts: n)
                 let name = "single rare V=2^\(v.trailingZeroBitCount) N=\(Format.compact(Double(n)))"
                 // The estimate is affine in the success count, k ~ Binomial(N, 1/V).
-                let coverage = try clopperPearsonCoverage(p: 1 / Double(v), trials: n, level: 0.95)
-                let reachable = try countIntervalCanReach(fullBand, p: 1 / Double(v), trials: n)
-                add(name, n, channel.exactValue(), exactCoverage: coverage, bandReachable: reachable) {
-                    try channel.run(settings: $0)
+                let p = 1 / Double(v)
+                let reachable = try countIntervalCanReach(fullBand, p: p, trials: n)
+                add(name, n, channel.exactValue(),
+                    exactCoverage: try countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .blaker),
+                    bandReachable: reachable) { try channel.run(settings: $0) }
+                add(name + " clopper-pearson", n, channel.exactValue(),
+                    exactCoverage: try countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .clopperPearson),
+                    bandReachable: reachable) {
+                    var settings = $0
+                    settings.countInterval = .clopperPearson
+                    return try channel.run(settings: settings)
                 }
                 add(name + " randomized", n, channel.exactValue(), exactCoverage: 0.95) {
                     var settings = $0

@@ -11,6 +11,10 @@ public enum IntervalMethod: String, Sendable, Codable {
     /// the estimator: used when the estimator is affine in a binomial count,
     /// so that rare successes keep their coverage.
     case clopperPearson = "clopper-pearson"
+    /// Blaker's exact interval (inside Clopper-Pearson, coverage still at
+    /// least the level), mapped affinely: the default where the estimator is
+    /// affine in a binomial count.
+    case blaker
     /// Stevens' randomized Clopper-Pearson interval: coverage exactly the
     /// level for every p, at the price of an auxiliary uniform draw.
     case randomizedClopperPearson = "randomized-clopper-pearson"
@@ -81,7 +85,7 @@ public struct Estimate: Sendable, Equatable {
 
     /// Bounds on a binomial proportion from k successes in n trials.
     public enum BinomialInterval: Sendable, Equatable {
-        case wilson, clopperPearson
+        case wilson, clopperPearson, blaker
         /// Stevens (1950): the interval of `randomizedClopperPearson` with
         /// this auxiliary uniform in (0, 1).
         case randomized(uniform: Double)
@@ -187,7 +191,7 @@ public struct Estimate: Sendable, Equatable {
     /// width when k = 0, which is what rare successes need.
     public static func affineBinomial(
         offset: Double, slope: Double, successes k: UInt64, trials n: UInt64,
-        samples: UInt64, level: Double, interval: BinomialInterval = .clopperPearson
+        samples: UInt64, level: Double, interval: BinomialInterval = .blaker
     ) throws -> Estimate {
         precondition(n > 0 && k <= n)
         let nd = Double(n)
@@ -204,6 +208,14 @@ public struct Estimate: Sendable, Equatable {
             break
         case .clopperPearson:
             if let exact = clopperPearson(successes: k, trials: n, level: level) {
+                bounds = exact
+                method = .clopperPearson
+            }
+        case .blaker:
+            if let exact = blaker(successes: k, trials: n, level: level) {
+                bounds = exact
+                method = .blaker
+            } else if let exact = clopperPearson(successes: k, trials: n, level: level) {
                 bounds = exact
                 method = .clopperPearson
             }
