@@ -74,6 +74,37 @@ struct StatisticsTests {
         #expect(moments.covariance(0, 1) == 0)
     }
 
+    @Test("class counts, moments and ratio sums merge exactly past 10^13 samples")
+    func largeMerges() {
+        // 2^23 blocks of 2^20 samples: 8.8e12 samples in all.
+        let blocks = 1 << 23, perBlock = 1 << 20
+        var classes = ClassCounts(classes: 3)
+        var block = ClassCounts(classes: 3)
+        block.counts = [UInt64(perBlock) - 3, 1, 2]
+        var moments = Moments(center: 0.2)
+        var blockMoments = Moments(center: 0.2)
+        // Half the samples at 0.1, half at 0.3: mean 0.2, variance 0.01.
+        for i in 0..<perBlock { blockMoments.add(i % 2 == 0 ? 0.1 : 0.3) }
+        var ratio = RatioMoments()
+        var blockRatio = RatioMoments()
+        for i in 0..<1024 { blockRatio.add(information: 10, rollouts: UInt64(1000 + i % 2)) }
+        for _ in 0..<blocks {
+            classes.merge(block)
+            moments.merge(blockMoments)
+            ratio.merge(blockRatio)
+        }
+        let n = UInt64(blocks) * UInt64(perBlock)
+        #expect(classes.total == n)
+        #expect(classes.counts == [n - 3 * UInt64(blocks), UInt64(blocks), 2 * UInt64(blocks)])
+        #expect(moments.count == n)
+        #expect(abs(moments.mean - 0.2) < 1e-15)
+        #expect(abs(moments.variance - 0.01) < 1e-12)
+        #expect(ratio.count == UInt64(blocks) * 1024)
+        #expect(ratio.rollouts == UInt64(blocks) * 512 * 2001)
+        #expect(ratio.rolloutSquares == UInt128(blocks) * 512 * (1000 * 1000 + 1001 * 1001))
+        #expect(ratio.information.value == 10 * Double(blocks) * 1024)
+    }
+
     @Test("count intervals keep their width with zero successes and map affinely")
     func countIntervals() throws {
         let e = try Estimate.affineBinomial(offset: 1, slope: 2, successes: 0, trials: 100_000, samples: 100_000, level: 0.95,
