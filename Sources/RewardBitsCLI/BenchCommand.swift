@@ -128,6 +128,12 @@ struct BenchCommand: ParsableCommand {
                                 to: URL(fileURLWithPath: writeBaseline), option: "--write-baseline")
         }
         if let compare, let baseline {
+            let here = BenchEnvironment.cpuModel
+            if let other = baseline.first(where: { $0.cpuModel != here })?.cpuModel {
+                print("note: the baseline was measured on \(other), this is \(here): the calibration cancels clock speed, "
+                      + "not differences between CPU designs; for a firm verdict write a baseline here "
+                      + "(rewardbits bench --scale \(scale) --threads 1 --repeat 3 --write-baseline FILE)")
+            }
             var results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
             // Shared machines have slow moments: re-measure what looks regressed.
             for (index, (record, _, _, verdict)) in results.enumerated() where verdict == .regression && confirm > 0 {
