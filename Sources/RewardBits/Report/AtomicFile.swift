@@ -20,10 +20,7 @@ public enum AtomicFile {
         guard !path.isEmpty else {
             throw RewardBitsError.invalidInput("\(option) needs a file path (got an empty string)")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw RewardBitsError.cannotWrite("\(option) \(path) is a folder; give the path of a file")
-        }
+        try refuseFolder(path, option: option)
         let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
@@ -33,6 +30,15 @@ public enum AtomicFile {
         close(fd)
         unlink(temporary)
         removeStaleTemporaries(for: path)
+    }
+
+    /// A rename over a folder would replace it (with its contents, if a
+    /// library removes it first): a folder in the way is an error.
+    private static func refuseFolder(_ path: String, option: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw RewardBitsError.cannotWrite("\(option) \(path) is a folder; give the path of a file")
+        }
     }
 
     /// Deletes temporaries of `path` left by processes that no longer run
@@ -54,10 +60,7 @@ public enum AtomicFile {
     /// `stall` once that many bytes are in the temporary file.
     public static func write(_ bytes: [UInt8], to path: String, option: String,
                              stallAt: Int = -1, stall: () -> Void = {}) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw RewardBitsError.cannotWrite("\(option) \(path) is a folder; give the path of a file")
-        }
+        try refuseFolder(path, option: option)
         let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {

@@ -66,7 +66,7 @@ extension Estimate {
 }
 
 /// Binomial(n, p) tail probabilities through GSL's incomplete beta function
-/// (exact for n up to 2^53), for Blaker's acceptability.
+/// (exact for n up to 2^53), for the exact count intervals.
 struct BinomialTails {
     let n: UInt64
 
@@ -77,9 +77,9 @@ struct BinomialTails {
         x >= n ? 1 : GSL.betaUpperCDF(p, a: Double(x) + 1, b: Double(n - x))
     }
 
-    /// P(X >= x).
+    /// P(X >= x); 0 beyond n.
     func atLeast(_ x: UInt64, p: Double) -> Double? {
-        x == 0 ? 1 : GSL.betaCDF(p, a: Double(x), b: Double(n - x) + 1)
+        x == 0 ? 1 : (x > n ? 0 : GSL.betaCDF(p, a: Double(x), b: Double(n - x) + 1))
     }
 
     /// P_p(min(F(X), S(X)) <= min(F(k), S(k))): the observed tail plus the

@@ -100,28 +100,30 @@ public struct Estimate: Sendable, Equatable {
     /// the tails (k and n - k both in the millions: the normal limit applies).
     public static func clopperPearson(successes k: UInt64, trials n: UInt64, level: Double) -> (Double, Double)? {
         let tail = (1 - level) / 2
-        let kd = Double(k), nd = Double(n)
-        /// The p in (0, 1) where `f` (monotone in p) crosses `tail`.
-        func solve(increasing: Bool, _ f: (Double) -> Double?) -> Double? {
-            var lo = -745.0, hi = 0.0  // log p
-            for _ in 0..<200 {
-                let mid = (lo + hi) / 2
-                guard let value = f(exp(mid)) else { return nil }
-                if (value < tail) == increasing { lo = mid } else { hi = mid }
-                if hi - lo < 1e-14 { break }
-            }
-            return exp((lo + hi) / 2)
-        }
+        let tails = BinomialTails(trials: n)
         var low = 0.0, high = 1.0
         if k > 0 {
-            guard let root = solve(increasing: true, { GSL.betaCDF($0, a: kd, b: nd - kd + 1) }) else { return nil }
+            guard let root = crossing(tail, increasing: true, { tails.atLeast(k, p: $0) }) else { return nil }
             low = root
         }
         if k < n {
-            guard let root = solve(increasing: false, { GSL.betaUpperCDF($0, a: kd + 1, b: nd - kd) }) else { return nil }
+            guard let root = crossing(tail, increasing: false, { tails.atMost(k, p: $0) }) else { return nil }
             high = root
         }
         return (low, high)
+    }
+
+    /// The p in (0, 1) where `f`, monotone in p, crosses `target`: bisection
+    /// on log p down to 1e-14, nil where `f` cannot be evaluated.
+    static func crossing(_ target: Double, increasing: Bool, _ f: (Double) -> Double?) -> Double? {
+        var lo = -745.0, hi = 0.0  // log p
+        for _ in 0..<200 {
+            let mid = (lo + hi) / 2
+            guard let value = f(exp(mid)) else { return nil }
+            if (value < target) == increasing { lo = mid } else { hi = mid }
+            if hi - lo < 1e-14 { break }
+        }
+        return exp((lo + hi) / 2)
     }
 
     /// Stevens' randomized interval for p from k successes in n trials and an
@@ -135,40 +137,24 @@ public struct Estimate: Sendable, Equatable {
     public static func randomizedClopperPearson(successes k: UInt64, trials n: UInt64, level: Double,
                                                 uniform u: Double) -> (Double, Double)? {
         let tail = (1 - level) / 2
-        let kd = Double(k), nd = Double(n)
-        // P(X >= k), P(X > k), P(X < k), P(X <= k) as incomplete beta functions.
-        func atLeast(_ p: Double) -> Double? { k == 0 ? 1 : GSL.betaCDF(p, a: kd, b: nd - kd + 1) }
-        func above(_ p: Double) -> Double? { k == n ? 0 : GSL.betaCDF(p, a: kd + 1, b: nd - kd) }
-        func below(_ p: Double) -> Double? { k == 0 ? 0 : GSL.betaUpperCDF(p, a: kd, b: nd - kd + 1) }
-        func atMost(_ p: Double) -> Double? { k == n ? 1 : GSL.betaUpperCDF(p, a: kd + 1, b: nd - kd) }
+        let tails = BinomialTails(trials: n)
         func lowerTail(_ p: Double) -> Double? {
-            guard let a = above(p), let b = atLeast(p) else { return nil }
-            return (1 - u) * a + u * b
+            guard let above = tails.atLeast(k + 1, p: p), let atLeast = tails.atLeast(k, p: p) else { return nil }
+            return (1 - u) * above + u * atLeast
         }
         func upperTail(_ p: Double) -> Double? {
-            guard let a = below(p), let b = atMost(p) else { return nil }
-            return u * a + (1 - u) * b
-        }
-        /// Bisection on log p for the crossing of `tail` by a monotone f.
-        func solve(increasing: Bool, _ f: (Double) -> Double?) -> Double? {
-            var lo = -745.0, hi = 0.0
-            for _ in 0..<200 {
-                let mid = (lo + hi) / 2
-                guard let value = f(exp(mid)) else { return nil }
-                if (value < tail) == increasing { lo = mid } else { hi = mid }
-                if hi - lo < 1e-14 { break }
-            }
-            return exp((lo + hi) / 2)
+            guard let below = k == 0 ? 0 : tails.atMost(k - 1, p: p), let atMost = tails.atMost(k, p: p) else { return nil }
+            return u * below + (1 - u) * atMost
         }
         var low = 0.0, high = 1.0
         // The lower tail increases from U 1{k = 0} at p = 0; the upper tail decreases to (1 - U) 1{k = n} at p = 1.
         guard let atZero = lowerTail(0), let atOne = upperTail(1) else { return nil }
         if atZero < tail {
-            guard let root = solve(increasing: true, lowerTail) else { return nil }
+            guard let root = crossing(tail, increasing: true, lowerTail) else { return nil }
             low = root
         }
         if atOne < tail {
-            guard let root = solve(increasing: false, upperTail) else { return nil }
+            guard let root = crossing(tail, increasing: false, upperTail) else { return nil }
             high = root
         }
         return (low, max(low, high))
