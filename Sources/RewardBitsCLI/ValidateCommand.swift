@@ -61,11 +61,14 @@ struct CoverageCommand: ParsableCommand {
 
                 """.utf8))
         }
-        var misses = 0
+        var misses = 0, unreachable = 0
         for row in selected {
             let start = Date()
             let r = try Coverage.run(row, replicates: count, baseSeed: base, threads: workers)
-            if !r.inBand { misses += 1 }
+            if !r.inBand {
+                misses += 1
+                if r.bandReachable == false { unreachable += 1 }
+            }
             let line: String
             if json {
                 line = r.json.serialized()
@@ -83,7 +86,10 @@ struct CoverageCommand: ParsableCommand {
             FileHandle.standardError.write(Data(String(format: "rewardbits: %@: %.1f s\n", r.row,
                                                        Date().timeIntervalSince(start)).utf8))
         }
-        if misses > 0 { FileHandle.standardError.write(Data("rewardbits: \(misses) row(s) outside the band\n".utf8)) }
+        if misses > 0 {
+            FileHandle.standardError.write(Data(
+                "rewardbits: \(misses) row(s) outside the band, \(unreachable) of them where no count interval can reach it\n".utf8))
+        }
     }
 }
 
