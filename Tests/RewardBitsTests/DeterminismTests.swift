@@ -53,11 +53,11 @@ struct DeterminismTests {
     /// thread count: the resumed run ends with exactly the numbers of an
     /// uninterrupted one.
     @Test("kill in the middle of a checkpoint write, resume with other threads, identical numbers", arguments: [
-        ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "2e7"],
-        ["estimate", "single", "--vocab", "4096", "--rollouts", "2e8", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
-        ["estimate", "token", "--length", "100", "--episodes", "1e7", "--target-bias", "0.3", "--noise", "0.1"],
-        ["estimate", "sft", "--vocab", "64", "--positives", "1e7", "--prior", "zipf:1", "--policy", "zipf:0.5"],
-        ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "2e7", "--target-halfwidth", "1e-6"],
+        ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "6e7"],
+        ["estimate", "single", "--vocab", "4096", "--rollouts", "6e8", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
+        ["estimate", "token", "--length", "100", "--episodes", "3e7", "--target-bias", "0.3", "--noise", "0.1"],
+        ["estimate", "sft", "--vocab", "64", "--positives", "3e7", "--prior", "zipf:1", "--policy", "zipf:0.5"],
+        ["estimate", "group", "--vocab", "1024", "--group", "32", "--prompts", "6e7", "--target-halfwidth", "1e-6"],
     ])
     func resume(arguments: [String]) throws {
         let path = temporaryPath("resume")
