@@ -67,9 +67,6 @@ struct BenchCommand: ParsableCommand {
         }
         guard `repeat` >= 1 else { throw RewardBitsError.invalidInput("--repeat must be at least 1") }
         guard threshold.isFinite, threshold > 0 else { throw RewardBitsError.invalidInput("--threshold must be a positive percentage") }
-        guard !threads.split(separator: ",").isEmpty else {
-            throw RewardBitsError.invalidInput("--threads needs a comma-separated list of counts, e.g. --threads 1,2")
-        }
         let threadCounts = try threads.split(separator: ",", omittingEmptySubsequences: false).map { text -> Int in
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 4096 else {
                 throw RewardBitsError.invalidInput("--threads must be a comma-separated list of counts >= 1 (got '\(threads)')")

@@ -87,20 +87,20 @@ extension Coverage {
                 // The estimate is affine in the success count, k ~ Binomial(N, 1/V).
                 let p = 1 / Double(v)
                 let reachable = try countIntervalCanReach(fullBand, p: p, trials: n)
-                add(name, n, channel.exactValue(),
-                    exactCoverage: try countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .blaker),
-                    bandReachable: reachable) { try channel.run(settings: $0) }
-                add(name + " clopper-pearson", n, channel.exactValue(),
-                    exactCoverage: try countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .clopperPearson),
-                    bandReachable: reachable) {
-                    var settings = $0
-                    settings.countInterval = .clopperPearson
-                    return try channel.run(settings: settings)
-                }
-                add(name + " randomized", n, channel.exactValue(), exactCoverage: 0.95) {
-                    var settings = $0
-                    settings.countInterval = .randomized
-                    return try channel.run(settings: settings)
+                for (suffix, interval) in [("", CountInterval.blaker), (" clopper-pearson", .clopperPearson),
+                                           (" randomized", .randomized)] {
+                    let exact: Double
+                    switch interval {
+                    case .blaker: exact = try countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .blaker)
+                    case .clopperPearson: exact = try countIntervalCoverage(p: p, trials: n, level: 0.95, interval: .clopperPearson)
+                    case .randomized: exact = 0.95
+                    }
+                    add(name + suffix, n, channel.exactValue(), exactCoverage: exact,
+                        bandReachable: interval == .randomized ? nil : reachable) {
+                        var settings = $0
+                        settings.countInterval = interval
+                        return try channel.run(settings: settings)
+                    }
                 }
             }
         }

@@ -126,7 +126,7 @@ struct BinomialTails {
             guard let ok = holds(hi) else { return nil }
             if ok { break }
             lo = hi + 1
-            hi = hi > n - stride ? n : hi + stride
+            hi = stride > n - hi ? n : hi + stride  // n - hi cannot underflow; n - stride could
             stride = stride > UInt64.max / 2 ? stride : stride * 2
         }
         // holds(hi) is true, everything below lo is false.
