@@ -42,8 +42,11 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // Bit instructions Swift does not expose (BMI2 pdep), as static
+        // inline C compiled with each importing module's instruction set.
+        .target(name: "CBitOps"),
         // Streams, samplers, statistics and the kernel protocols.
-        .target(name: "RewardBitsCore", dependencies: ["CGSL"]),
+        .target(name: "RewardBitsCore", dependencies: ["CGSL", "CBitOps"]),
         // The sampling kernels, once per instruction set.
         .target(name: "RewardBitsKernels", dependencies: ["RewardBitsCore"], swiftSettings: portableSettings),
         .target(name: "RewardBitsKernelsAVX2", dependencies: ["RewardBitsCore"], swiftSettings: avx2Settings),

@@ -64,6 +64,33 @@ struct EpisodeBits {
         }
     }
 
+    /// The per-token kernel's four counts of one episode, drawn exactly as
+    /// `draw` draws it (same words, same order) but counted in registers:
+    /// flips |e|, policy ones |x|, rewards |R| and n11 = |x & R|.
+    @inline(__always)
+    func counts<S: RandomStream & ~Copyable>(
+        _ source: inout WordSource<S>, live masks: UnsafePointer<SIMD4<UInt64>>
+    ) -> (flipped: UInt64, ones: UInt64, rewarded: UInt64, n11: UInt64) {
+        var flipped = 0, ones = 0, rewarded = 0, n11 = 0
+        for c in 0..<(paddedWords / 4) {
+            let live = masks[c]
+            let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
+            let sw = fairTargets
+                ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
+                : targets.words4(&source, live: live)
+            let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live)
+            let rw = (~(xw ^ sw) & live) ^ ew
+            let xr = xw & rw
+            for lane in 0..<4 {
+                flipped &+= ew[lane].nonzeroBitCount
+                ones &+= xw[lane].nonzeroBitCount
+                rewarded &+= rw[lane].nonzeroBitCount
+                n11 &+= xr[lane].nonzeroBitCount
+            }
+        }
+        return (UInt64(flipped), UInt64(ones), UInt64(rewarded), UInt64(n11))
+    }
+
     /// The number of ones among bits [from, to) of `words`.
     @inline(__always)
     static func ones(_ words: UnsafeMutablePointer<UInt64>, from: Int, to: Int) -> Int {
@@ -134,34 +161,42 @@ struct TokenKernel: SourceKernel {
         // Sums and products of the four counts (flips, n11, n10, n01) in
         // plain integers: an episode's counts are at most 2^16, so a block's
         // sums of products stay below 2^64 for up to 2^32 episodes.
-        var sums = SIMD4<UInt64>()
-        var products = SIMD16<UInt64>()
+        var sum = (f: UInt64(0), n11: UInt64(0), n10: UInt64(0), n01: UInt64(0))
+        // Products in the order of CountMoments(fourCounts:products:).
+        var product = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+                       UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         for _ in 0..<samples {
-            buffers.draw(bits, &source)
-            var flipped = 0, n11 = 0, n10 = 0, n01 = 0
-            for w in 0..<bits.paddedWords {
-                let x = buffers.x[w], reward = buffers.reward[w], correct = buffers.correct[w]
-                // The likelihood P(R | x, s) is read off the observation: a
-                // reward that disagrees with correctness was flipped. Bits
-                // beyond T are zero in x, correctness and rewards.
-                flipped &+= (reward ^ correct).nonzeroBitCount
-                n11 &+= (x & reward).nonzeroBitCount
-                n10 &+= (x & ~reward).nonzeroBitCount
-                n01 &+= (~x & reward).nonzeroBitCount
-            }
-            let counts = SIMD4<UInt64>(UInt64(flipped), UInt64(n11), UInt64(n10), UInt64(n01))
-            sums &+= counts
-            products &+= SIMD16(
-                counts[0] &* counts[0], counts[0] &* counts[1], counts[0] &* counts[2], counts[0] &* counts[3],
-                counts[1] &* counts[1], counts[1] &* counts[2], counts[1] &* counts[3],
-                counts[2] &* counts[2], counts[2] &* counts[3], counts[3] &* counts[3], 0, 0, 0, 0, 0, 0)
+            // The likelihood P(R | x, s) is read off the observation: a
+            // reward that disagrees with correctness was flipped. Bits
+            // beyond T are zero in x, correctness and rewards, so
+            // n10 = |x| - n11 and n01 = |R| - n11.
+            let (flipped, ones, rewarded, n11) = bits.counts(&source, live: buffers.live)
+            let f = flipped, n10 = ones &- n11, n01 = rewarded &- n11
+            sum.f &+= f
+            sum.n11 &+= n11
+            sum.n10 &+= n10
+            sum.n01 &+= n01
+            product.0 &+= f &* f
+            product.1 &+= f &* n11
+            product.2 &+= f &* n10
+            product.3 &+= f &* n01
+            product.4 &+= n11 &* n11
+            product.5 &+= n11 &* n10
+            product.6 &+= n11 &* n01
+            product.7 &+= n10 &* n10
+            product.8 &+= n10 &* n01
+            product.9 &+= n01 &* n01
             if binWidth != nil {
-                let n00 = t &- counts[1] &- counts[2] &- counts[3]
+                let n00 = t &- n11 &- n10 &- n01
+                let counts = SIMD4<UInt64>(f, n11, n10, n01)
                 var value = valueOffset + valueCoefficients[4] * Double(n00)
                 for c in 0..<4 { value += valueCoefficients[c] * Double(counts[c]) }
                 statistics.values.add(value)
             }
         }
+        let sums = SIMD4<UInt64>(sum.f, sum.n11, sum.n10, sum.n01)
+        let products = SIMD16<UInt64>(product.0, product.1, product.2, product.3, product.4,
+                                      product.5, product.6, product.7, product.8, product.9, 0, 0, 0, 0, 0, 0)
         buffers.release()
         statistics.counts = CountMoments(fourCounts: sums, products: products, samples: UInt64(samples), length: t)
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))

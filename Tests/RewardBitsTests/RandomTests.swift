@@ -261,6 +261,137 @@ struct DistributionTests {
         #expect(abs(Double(both) / n - expected) <= 5 * se)
     }
 
+    /// The binary digits of p in (0, 1), by exact doubling (doubling and
+    /// subtracting 1 are exact in binary floating point).
+    static func binaryDigits(_ p: Double) -> [Bool] {
+        var digits: [Bool] = []
+        var x = p
+        while x > 0 && x < 1 {
+            x *= 2
+            digits.append(x >= 1)
+            if x >= 1 { x -= 1 }
+        }
+        return digits
+    }
+
+    /// `words4` spelled out lane by lane: three vector rounds (digit k of
+    /// lane i is bit i of the k-th 8-word vector), more while over 64 lanes
+    /// are undecided, then the undecided lanes packed into one word, ten
+    /// packed rounds without a test, packed rounds until none is open, and
+    /// packed lane j written to the j-th undecided lane.
+    static func referenceWords4(digits: [Bool], live: [UInt64], source: inout WordSource<PhiloxStream>) -> [UInt64] {
+        var undecided = (0..<256).map { (live[$0 / 64] >> UInt64($0 % 64)) & 1 == 1 }
+        var result = [Bool](repeating: false, count: 256)
+        var k = 0
+        func vectorRound(_ source: inout WordSource<PhiloxStream>) {
+            let u = source.nextHalfVector()
+            for i in 0..<256 where undecided[i] {
+                let bit = (u[i / 32] >> UInt32(i % 32)) & 1 == 1
+                if bit != digits[k] {
+                    undecided[i] = false
+                    result[i] = digits[k]
+                }
+            }
+            k += 1
+        }
+        while k < digits.count && k < 3 { vectorRound(&source) }
+        while k < digits.count && undecided.filter({ $0 }).count > 64 { vectorRound(&source) }
+        let slots = (0..<256).filter { undecided[$0] }
+        if !slots.isEmpty && k < digits.count {
+            var open = [Bool](repeating: true, count: slots.count)
+            var packed = [Bool](repeating: false, count: slots.count)
+            func packedRound(_ source: inout WordSource<PhiloxStream>) {
+                let u = source.next64()
+                for j in slots.indices where open[j] {
+                    let bit = (u >> UInt64(j)) & 1 == 1
+                    if bit != digits[k] {
+                        open[j] = false
+                        packed[j] = digits[k]
+                    }
+                }
+                k += 1
+            }
+            for _ in 0..<min(10, digits.count - k) { packedRound(&source) }
+            while k < digits.count && open.contains(true) { packedRound(&source) }
+            for (j, lane) in slots.enumerated() { result[lane] = packed[j] }
+        }
+        var words = [UInt64](repeating: 0, count: 4)
+        for i in 0..<256 where result[i] { words[i / 64] |= 1 << UInt64(i % 64) }
+        return words
+    }
+
+    @Test("256-lane Bernoulli words follow the documented two-phase draw, word for word",
+          arguments: [0.1, 0.3, 0.5, 0.75, 0.375, 1e-3, 0.49999999, 0x1p-60, 1 - 0x1p-53])
+    func bernoulliWords4Reference(p: Double) {
+        let sampler = BernoulliWords(probability: p)
+        let digits = Self.binaryDigits(p)
+        let lives: [[UInt64]] = [
+            [.max, .max, .max, .max],
+            [.max, (1 << 13) - 1, 0, 0],
+            [0x00FF_00FF_00FF_00FF, 0, .max, 1 << 63],
+        ]
+        for (index, live) in lives.enumerated() {
+            var fast = WordSource(PhiloxStream(StreamKey(seed: 21, block: UInt64(index))))
+            var slow = WordSource(PhiloxStream(StreamKey(seed: 21, block: UInt64(index))))
+            let mask = SIMD4<UInt64>(live[0], live[1], live[2], live[3])
+            for call in 0..<2000 {
+                let got = sampler.words4(&fast, live: mask)
+                let expected = Self.referenceWords4(digits: digits, live: live, source: &slow)
+                let same = (0..<4).allSatisfy { got[$0] == expected[$0] }
+                #expect(same, "p = \(p), live mask \(index), call \(call)")
+                if !same { return }
+            }
+            #expect(fast.wordsConsumed == slow.wordsConsumed)
+        }
+    }
+
+    /// The 256 lanes of `words4` are independent Bernoulli(p): the number of
+    /// ones per call is Binomial(256, p) (chi-square on the counts, which
+    /// sees correlated lanes as a wrong spread), and every lane position is
+    /// a one with probability p (chi-square over the 256 positions, which
+    /// sees a packed lane that lands more often in some place).
+    @Test("256-lane Bernoulli words are independent Bernoulli(p) lanes", arguments: [0.1, 0.3, 1e-3])
+    func bernoulliWords4Lanes(p: Double) {
+        let sampler = BernoulliWords(probability: p)
+        var source = WordSource(PhiloxStream(StreamKey(seed: 22, block: 0)))
+        let calls = 200_000
+        var perCall = [Int](repeating: 0, count: 257)
+        var perLane = [Int](repeating: 0, count: 256)
+        let live = SIMD4<UInt64>(repeating: .max)
+        for _ in 0..<calls {
+            let w = sampler.words4(&source, live: live)
+            perCall[(0..<4).reduce(0) { $0 + w[$1].nonzeroBitCount }] += 1
+            for lane in 0..<256 where (w[lane / 64] >> UInt64(lane % 64)) & 1 == 1 { perLane[lane] += 1 }
+        }
+        // Binomial(256, p) probabilities, with cells below 5 expected pooled.
+        var pmf = [Double](repeating: 0, count: 257)
+        for k in 0...256 {
+            let logChoose = lgamma(257.0) - lgamma(Double(k) + 1) - lgamma(Double(257 - k))
+            pmf[k] = exp(logChoose + Double(k) * log(p) + Double(256 - k) * log1p(-p))
+        }
+        var observed: [Int] = [], expected: [Double] = []
+        var o = 0, e = 0.0
+        for k in 0...256 {
+            o += perCall[k]
+            e += pmf[k] * Double(calls)
+            if e >= 5 && (k == 256 || (1 - pmf[0...k].reduce(0, +)) * Double(calls) >= 5) {
+                observed.append(o); expected.append(e); o = 0; e = 0
+            }
+        }
+        if let last = observed.indices.last { observed[last] += o; expected[last] += e }
+        let (countsOK, chi) = chiSquareOK(observed: observed, expected: expected)
+        #expect(countsOK, "chi-square \(chi) on \(observed.count) cells of ones per call, p = \(p)")
+        // Each lane's count is Binomial(calls, p) and the lanes are not tied
+        // to a fixed total, so sum (o - Np)^2 / (Np(1 - p)) over the 256
+        // positions is chi-square with 256 df (threshold at 1 - 1e-6, as
+        // `chiSquareOK`).
+        let mean = Double(calls) * p
+        let scaled = perLane.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / (mean * (1 - p))
+        let df = 256.0
+        let threshold = df * pow(1 - 2 / (9 * df) + 4.75 * (2 / (9 * df)).squareRoot(), 3)
+        #expect(scaled <= threshold, "lane positions: chi-square \(scaled), p = \(p)")
+    }
+
     @Test("zipf and file distributions are normalised and validated")
     func specs() throws {
         let zipf = try SymbolDistribution(.zipf(1), vocabularySize: 4, option: "--prior")

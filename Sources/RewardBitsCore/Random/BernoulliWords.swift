@@ -1,3 +1,5 @@
+import CBitOps
+
 /// Sixty-four independent Bernoulli(p) bits at a time, exact for the given
 /// double p (no quantisation of p).
 ///
@@ -38,11 +40,6 @@ public struct BernoulliWords: Sendable, Hashable {
         digitMasks = digits.map { $0 ? UInt32.max : 0 }
     }
 
-    /// Rounds drawn before the first check for undecided lanes (256 lanes
-    /// need about 9.3 rounds on average; checking every round costs more in
-    /// branches than the rare extra round costs in random words).
-    @usableFromInline static let uncheckedRounds = 8
-
     /// The next 64 Bernoulli(p) bits: branch-free rounds (see `words4`),
     /// checked for undecided lanes after the first few.
     @inlinable @inline(__always)
@@ -71,36 +68,102 @@ public struct BernoulliWords: Sendable, Hashable {
         return result
     }
 
+    /// Vector rounds drawn for all 256 lanes before the undecided lanes are
+    /// packed into one word. After round r about 256 / 2^r lanes are
+    /// undecided, so three rounds leave about 32 (more than 64 has
+    /// probability below 10^-9; then vector rounds go on).
+    @usableFromInline static let vectorRounds = 3
+    @usableFromInline static let uncheckedPackedRounds = 10
+
     /// Bernoulli(p) bits in the lanes of `live` (256 at a time), zeros
-    /// elsewhere: the same digit-by-digit comparison, each digit of all 256
-    /// lanes drawn as one 8-word vector. A round keeps undecided the lanes
-    /// whose random bit equals the digit, and decides 1 where the digit is 1
-    /// and the bit is 0. The first `uncheckedRounds` rounds run without a
-    /// test; then rounds continue until no live lane is undecided.
+    /// elsewhere: the same digit-by-digit comparison, in two phases.
+    ///
+    /// First, vector rounds: digit k of all 256 lanes is one 8-word vector;
+    /// a round keeps undecided the lanes whose random bit equals the digit
+    /// and decides 1 where the digit is 1 and the bit is 0. Every undecided
+    /// lane has matched the same digits 1..k, so the n lanes still undecided
+    /// after `vectorRounds` rounds are exchangeable: each will end up 1 with
+    /// the same probability, independently. They are finished as n packed
+    /// lanes of one 64-bit word (one 64-bit random word per digit instead of
+    /// eight), and packed lane i becomes the i-th undecided lane (counting
+    /// up from bit 0 of word 0). This draws about 37 words per call instead
+    /// of about 74 for vector rounds to the end.
     @inlinable @inline(__always)
     public func words4<S: RandomStream & ~Copyable>(_ source: inout WordSource<S>, live: SIMD4<UInt64>) -> SIMD4<UInt64> {
         if always { return live }
         var undecided = unsafeBitCast(live, to: SIMD8<UInt32>.self)
         var result = SIMD8<UInt32>()
-        digitMasks.withUnsafeBufferPointer { masks in
+        return digitMasks.withUnsafeBufferPointer { masks in
             let count = masks.count
             var k = 0
-            while k < count && k < Self.uncheckedRounds {
+            while k < count && k < Self.vectorRounds {
                 let u = source.nextHalfVector()
                 let d = SIMD8<UInt32>(repeating: masks[k])
                 result |= undecided & d & ~u
                 undecided &= ~(u ^ d)
                 k += 1
             }
-            while k < count && Self.anyBitSet(undecided) {
+            var pending = Self.ones(undecided)
+            while k < count && pending > 64 {
                 let u = source.nextHalfVector()
                 let d = SIMD8<UInt32>(repeating: masks[k])
                 result |= undecided & d & ~u
                 undecided &= ~(u ^ d)
                 k += 1
+                pending = Self.ones(undecided)
             }
+            var lanes = unsafeBitCast(result, to: SIMD4<UInt64>.self)
+            if pending == 0 || k == count { return lanes }
+            // Packed rounds over `pending` lanes: a few without a test (32
+            // lanes need about 6.3 rounds), then until none is undecided.
+            var open = pending == 64 ? UInt64.max : (UInt64(1) << UInt64(pending)) &- 1
+            var packed: UInt64 = 0
+            let unchecked = Swift.min(Self.uncheckedPackedRounds, count &- k)
+            if let words = source.contiguous64(unchecked) {
+                for r in 0..<unchecked {
+                    let u = UInt64(littleEndian: words.loadUnaligned(fromByteOffset: 8 &* r, as: UInt64.self))
+                    let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
+                    packed |= open & d & ~u
+                    open &= ~(u ^ d)
+                    k += 1
+                }
+            } else {
+                for _ in 0..<unchecked {
+                    let u = source.next64()
+                    let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
+                    packed |= open & d & ~u
+                    open &= ~(u ^ d)
+                    k += 1
+                }
+            }
+            while k < count && open != 0 {
+                let u = source.next64()
+                let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
+                packed |= open & d & ~u
+                open &= ~(u ^ d)
+                k += 1
+            }
+            // Packed lane i goes to the i-th undecided lane: word w takes the
+            // packed bits after those of words 0..<w (a shift by 64 only
+            // happens when word w has no undecided lane, and then deposits
+            // nothing).
+            let slots = unsafeBitCast(undecided, to: SIMD4<UInt64>.self)
+            let before1 = UInt64(slots[0].nonzeroBitCount)
+            let before2 = before1 &+ UInt64(slots[1].nonzeroBitCount)
+            let before3 = before2 &+ UInt64(slots[2].nonzeroBitCount)
+            lanes[0] |= rb_deposit_bits(packed, slots[0])
+            lanes[1] |= rb_deposit_bits(packed &>> before1, slots[1])
+            lanes[2] |= rb_deposit_bits(packed &>> before2, slots[2])
+            lanes[3] |= rb_deposit_bits(packed &>> before3, slots[3])
+            return lanes
         }
-        return unsafeBitCast(result, to: SIMD4<UInt64>.self)
+    }
+
+    /// The number of set bits in `v`.
+    @inlinable @inline(__always)
+    static func ones(_ v: SIMD8<UInt32>) -> Int {
+        let q = unsafeBitCast(v, to: (UInt64, UInt64, UInt64, UInt64).self)
+        return q.0.nonzeroBitCount &+ q.1.nonzeroBitCount &+ q.2.nonzeroBitCount &+ q.3.nonzeroBitCount
     }
 
     /// Whether any bit of `v` is set. Swift's SIMD `==` and `!=` compile to

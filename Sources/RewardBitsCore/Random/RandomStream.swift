@@ -83,6 +83,17 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
         return vector
     }
 
+    /// The next `count` 64-bit values in place, as `next64()` would return
+    /// them one by one, when the buffer holds that many (nil otherwise, and
+    /// nothing is taken). Valid until the next call on this reader.
+    @inlinable @inline(__always)
+    public mutating func contiguous64(_ count: Int) -> UnsafeRawPointer? {
+        if index &+ 2 &* count > Self.capacity { return nil }
+        let words = UnsafeRawPointer(buffer + index)
+        index &+= 2 &* count
+        return words
+    }
+
     /// The next `count` 64-bit values, as `next64()` would return them one by
     /// one (copied from the buffer in bulk).
     @inlinable @inline(__always)
