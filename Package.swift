@@ -48,9 +48,9 @@ let package = Package(
         // Streams, samplers, statistics and the kernel protocols.
         .target(name: "RewardBitsCore", dependencies: ["CGSL", "CBitOps"]),
         // The sampling kernels, once per instruction set.
-        .target(name: "RewardBitsKernels", dependencies: ["RewardBitsCore"], swiftSettings: portableSettings),
-        .target(name: "RewardBitsKernelsAVX2", dependencies: ["RewardBitsCore"], swiftSettings: avx2Settings),
-        .target(name: "RewardBitsKernelsAVX512", dependencies: ["RewardBitsCore"], swiftSettings: avx512Settings),
+        .target(name: "RewardBitsKernels", dependencies: ["RewardBitsCore", "CBitOps"], swiftSettings: portableSettings),
+        .target(name: "RewardBitsKernelsAVX2", dependencies: ["RewardBitsCore", "CBitOps"], swiftSettings: avx2Settings),
+        .target(name: "RewardBitsKernelsAVX512", dependencies: ["RewardBitsCore", "CBitOps"], swiftSettings: avx512Settings),
         // Channels, engine, reports: the library users import.
         .target(
             name: "RewardBits",

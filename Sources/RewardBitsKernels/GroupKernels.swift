@@ -1,5 +1,8 @@
 import Foundation
 import RewardBitsCore
+#if REWARDBITS_AVX512
+import CBitOps
+#endif
 
 /// Number of tokens a group kernel draws per batch (whole prompts).
 private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
@@ -146,7 +149,9 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
 /// token is new when its stamp is not the current prompt's; nothing is
 /// cleared between prompts (the stamps wrap every 2^16 - 1 prompts). This
 /// avoids a per-prompt popcount over a bitmap, whose wide loads cannot be
-/// forwarded from the scalar stores just made.
+/// forwarded from the scalar stores just made. The AVX-512 copy counts groups
+/// of K <= 32 in registers instead (conflict detection, see `distinct`):
+/// the same counts from the same tokens, about twice as fast.
 struct GroupPackedKernel: SourceKernel {
     typealias Statistics = GroupStatistics
     let packing: PackedFields
@@ -173,7 +178,10 @@ struct GroupPackedKernel: SourceKernel {
         let unit = perVector / gcd(k, perVector)
         let batchPrompts = unit * k <= 1 << 16 ? max(unit, 1024 / k / unit * unit) : max(1, 1024 / k)
         let capacity = (batchPrompts * k + perVector - 1) / perVector * perVector
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        // 32 lanes of padding: the vector path loads 32 tokens from the start
+        // of every group, whatever K.
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 32)
+        tokens.initialize(repeating: 0, count: capacity + 32)
         let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)
         let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: vocabularySize)
         stamps.initialize(repeating: 0, count: vocabularySize)
@@ -185,6 +193,18 @@ struct GroupPackedKernel: SourceKernel {
                 let batch = min(batchPrompts, samples - done)
                 packing.fill(tokens, count: batch * k, from: &source)
                 if pointwise { packing.fill(answers, count: batch, from: &source) }
+                #if REWARDBITS_AVX512
+                if k <= 32 {
+                    // K = 32 (the canonical size) with its lane masks folded in.
+                    if k == 32 {
+                        Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, answers: pointwise ? answers : nil, into: counts)
+                    } else {
+                        Self.countVectorPrompts(tokens, batch: batch, groupSize: k, answers: pointwise ? answers : nil, into: counts)
+                    }
+                    done += batch
+                    continue
+                }
+                #endif
                 for prompt in 0..<batch {
                     if stamp == UInt16.max {
                         stamps.update(repeating: 0, count: vocabularySize)
@@ -214,4 +234,70 @@ struct GroupPackedKernel: SourceKernel {
         statistics.classes.counts = counts
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
+
+    #if REWARDBITS_AVX512
+    /// Which lanes of two 16-lane vectors loaded at a group's first token
+    /// hold the group's K <= 32 tokens (the rest belong to the next prompt
+    /// or to padding).
+    struct VectorLanes {
+        let first: UInt16
+        let second: UInt16
+
+        init(groupSize k: Int) {
+            first = k >= 16 ? 0xFFFF : UInt16((1 << k) - 1)
+            second = k >= 32 ? 0xFFFF : (k > 16 ? UInt16((1 << (k - 16)) - 1) : 0)
+        }
+    }
+
+    /// Counts the classes of `batch` prompts of K <= 32 tokens (rb: M;
+    /// pointwise, given the answers: M and whether the answer was drawn).
+    @inline(__always)
+    static func countVectorPrompts(_ tokens: UnsafePointer<UInt32>, batch: Int, groupSize k: Int,
+                                   answers: UnsafePointer<UInt32>?, into counts: UnsafeMutableBufferPointer<UInt64>) {
+        let lanes = VectorLanes(groupSize: k)
+        for prompt in 0..<batch {
+            let group = tokens + prompt &* k
+            let m = distinct(group, lanes)
+            if let answers {
+                counts[2 &* m &+ (contains(group, lanes, answers[prompt]) ? 1 : 0)] &+= 1
+            } else {
+                counts[m] &+= 1
+            }
+        }
+    }
+
+    /// The number of distinct tokens in a group of K <= 32, in registers:
+    /// AVX-512 conflict detection finds the lanes that repeat an earlier lane
+    /// within each half, and, within four mixed vectors (a quarter of the
+    /// first half below a quarter of the second), the second-half lanes that
+    /// repeat a first-half lane. Same count as the stamps, without a store
+    /// per token.
+    @inline(__always)
+    static func distinct(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> Int {
+        let raw = UnsafeRawPointer(group)
+        let a = raw.loadUnaligned(as: SIMD16<UInt32>.self)
+        let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
+        let lowA = lanes.first & 0x00FF, highA = lanes.first &>> 8
+        let repeatsA = rb_lanes_repeating(a, lanes.first) & lanes.first
+        let repeatsB = rb_lanes_repeating(b, lanes.second)
+        let lowOfB = rb_lanes_repeating(SIMD16(lowHalf: a.lowHalf, highHalf: b.lowHalf), lowA)
+            | rb_lanes_repeating(SIMD16(lowHalf: a.highHalf, highHalf: b.lowHalf), highA)
+        let highOfB = rb_lanes_repeating(SIMD16(lowHalf: a.lowHalf, highHalf: b.highHalf), lowA)
+            | rb_lanes_repeating(SIMD16(lowHalf: a.highHalf, highHalf: b.highHalf), highA)
+        let inB = (repeatsB | (lowOfB &>> 8) | (highOfB & 0xFF00)) & lanes.second
+        return lanes.first.nonzeroBitCount &+ lanes.second.nonzeroBitCount
+            &- repeatsA.nonzeroBitCount &- inB.nonzeroBitCount
+    }
+
+    /// Whether `token` is one of the group's.
+    @inline(__always)
+    static func contains(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes, _ token: UInt32) -> Bool {
+        let raw = UnsafeRawPointer(group)
+        let a = raw.loadUnaligned(as: SIMD16<UInt32>.self)
+        let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
+        let t = SIMD16<UInt32>(repeating: token)
+        let hits = rb_lanes_equal(a, t) & lanes.first | rb_lanes_equal(b, t) & lanes.second
+        return hits != 0
+    }
+    #endif
 }

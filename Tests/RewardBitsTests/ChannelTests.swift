@@ -201,6 +201,15 @@ struct ChannelTests {
                 try SingleChannel(vocabularySize: 100, prior: .zipf(1.1), policy: .zipf(1), rollouts: 100_000).run(settings: settings),
                 try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: 50_001).run(settings: settings),
                 try GroupChannel(vocabularySize: 1024, groupSize: 7, prompts: 50_001, estimator: .pointwise).run(settings: settings),
+                // K <= 32 over a packed uniform V: AVX-512 counts distinct
+                // tokens by conflict detection, the others with stamps.
+                try GroupChannel(vocabularySize: 64, groupSize: 17, prompts: 20_001).run(settings: settings),
+                try GroupChannel(vocabularySize: 16, groupSize: 24, prompts: 20_001, estimator: .pointwise).run(settings: settings),
+                try GroupChannel(vocabularySize: 256, groupSize: 16, prompts: 20_001, estimator: .pointwise).run(settings: settings),
+                try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: 50_001, estimator: .pointwise).run(settings: settings),
+                try GroupChannel(vocabularySize: 2, groupSize: 32, prompts: 20_001).run(settings: settings),
+                try GroupChannel(vocabularySize: 32, groupSize: 32, prompts: 20_001, estimator: .pointwise).run(settings: settings),
+                try GroupChannel(vocabularySize: 1 << 16, groupSize: 32, prompts: 20_001).run(settings: settings),
                 try GroupChannel(vocabularySize: 5000, groupSize: 16, prompts: 20_000, prior: .zipf(1.1), policy: .zipf(1.1))
                     .run(settings: settings),
                 try GroupChannel(vocabularySize: 64, groupSize: 8, prompts: 20_000, noise: 0.1).run(settings: settings),
