@@ -41,9 +41,12 @@ public struct ChannelResult: Sendable {
 ///
 /// 1: scalar kernels. 2: packed fields from 16-word vectors for uniform
 /// power-of-two vocabularies, 256-token episode chunks, vectorised exact
-/// Bernoulli rounds, filtered-SFT rollouts by whole vectors.
+/// Bernoulli rounds, filtered-SFT rollouts by whole vectors. 3: the token
+/// channel's 256-lane exact Bernoulli words (noise flips, and targets when
+/// p != 1/2) finish their undecided lanes packed into one word
+/// (`BernoulliWords.words4`); every other channel draws as in 2.
 public enum StreamFormat {
-    public static let version = 2
+    public static let version = 3
 }
 
 /// Which estimator a channel uses.
