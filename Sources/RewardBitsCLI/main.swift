@@ -8,6 +8,10 @@ do {
     var command = try RewardBitsCommand.parseAsRoot()
     try command.run()
     fflush(nil)
+} catch let status as ExitCode {
+    // A command that already said why (bench --compare on a regression).
+    fflush(nil)
+    exit(status.rawValue)
 } catch let error as RewardBitsError {
     fflush(nil)
     CommandLineError.report(error.description, code: error.exitCode, hint: false)

@@ -239,4 +239,29 @@ struct CLITests {
         #expect(r.status == 0)
         #expect(r.stdout.contains("--prompts"))
     }
+
+    /// The regression check against a baseline whose rate was scaled: a
+    /// baseline 1000 times faster than this machine is a regression (exit 1,
+    /// one line saying so, no error line), one 1000 times slower an
+    /// improvement (exit 0).
+    @Test("bench --compare tells a regression from an improvement")
+    func benchCompare() throws {
+        let baseline = temporaryPath("baseline")
+        defer { try? FileManager.default.removeItem(atPath: baseline) }
+        let bench = ["bench", "--workload", "sft", "--threads", "1", "--scale", "0.002", "--confirm", "0"]
+        let written = try CLI.run(bench + ["--write-baseline", baseline])
+        #expect(written.status == 0, "\(written.stderr)")
+        let line = try String(contentsOfFile: baseline, encoding: .utf8).trimmingCharacters(in: .newlines)
+        var row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let rate = try #require(row["throughput"] as? Double)
+        for (factor, status, verdict) in [(1000.0, Int32(1), "REGRESSION"), (0.001, 0, "improvement")] {
+            row["throughput"] = rate * factor
+            let data = try JSONSerialization.data(withJSONObject: row)
+            try data.write(to: URL(fileURLWithPath: baseline))
+            let r = try CLI.run(bench + ["--compare", baseline, "--threshold", "15"])
+            #expect(r.status == status, "factor \(factor): \(r.stderr)")
+            #expect(r.stdout.contains(verdict), "factor \(factor): \(r.stdout)")
+            #expect(!r.stderr.contains("error:"), "factor \(factor): \(r.stderr)")
+        }
+    }
 }
