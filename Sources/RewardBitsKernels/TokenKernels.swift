@@ -50,11 +50,7 @@ struct EpisodeBits {
     ) {
         for c in 0..<(paddedWords / 4) {
             let live = masks[c]
-            let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
-            let sw = fairTargets
-                ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
-                : targets.words4(&source, live: live)
-            let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live)
+            let (xw, sw, ew) = chunk(&source, live: live)
             let cw = ~(xw ^ sw) & live
             let offset = 4 * c
             UnsafeMutableRawPointer(x + offset).storeBytes(of: xw, as: SIMD4<UInt64>.self)
@@ -62,6 +58,20 @@ struct EpisodeBits {
             UnsafeMutableRawPointer(correct + offset).storeBytes(of: cw, as: SIMD4<UInt64>.self)
             UnsafeMutableRawPointer(reward + offset).storeBytes(of: cw ^ ew, as: SIMD4<UInt64>.self)
         }
+    }
+
+    /// One chunk of 256 tokens, in stream order: policy bits x, target bits
+    /// s, flips e (lanes beyond T zero).
+    @inline(__always)
+    func chunk<S: RandomStream & ~Copyable>(
+        _ source: inout WordSource<S>, live: SIMD4<UInt64>
+    ) -> (x: SIMD4<UInt64>, s: SIMD4<UInt64>, e: SIMD4<UInt64>) {
+        let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
+        let sw = fairTargets
+            ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
+            : targets.words4(&source, live: live)
+        let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live)
+        return (xw, sw, ew)
     }
 
     /// The per-token kernel's four counts of one episode, drawn exactly as
@@ -74,11 +84,7 @@ struct EpisodeBits {
         var flipped = 0, ones = 0, rewarded = 0, n11 = 0
         for c in 0..<(paddedWords / 4) {
             let live = masks[c]
-            let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
-            let sw = fairTargets
-                ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
-                : targets.words4(&source, live: live)
-            let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live)
+            let (xw, sw, ew) = chunk(&source, live: live)
             let rw = (~(xw ^ sw) & live) ^ ew
             let xr = xw & rw
             for lane in 0..<4 {

@@ -51,17 +51,11 @@ public struct BernoulliWords: Sendable, Hashable {
             let count = masks.count
             var k = 0
             while k < count && k < 6 {
-                let u = source.next64()
-                let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
-                result |= undecided & d & ~u
-                undecided &= ~(u ^ d)
+                Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &undecided, ones: &result)
                 k += 1
             }
             while k < count && undecided != 0 {
-                let u = source.next64()
-                let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
-                result |= undecided & d & ~u
-                undecided &= ~(u ^ d)
+                Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &undecided, ones: &result)
                 k += 1
             }
         }
@@ -97,18 +91,12 @@ public struct BernoulliWords: Sendable, Hashable {
             let count = masks.count
             var k = 0
             while k < count && k < Self.vectorRounds {
-                let u = source.nextHalfVector()
-                let d = SIMD8<UInt32>(repeating: masks[k])
-                result |= undecided & d & ~u
-                undecided &= ~(u ^ d)
+                Self.round(source.nextHalfVector(), digit: SIMD8(repeating: masks[k]), undecided: &undecided, ones: &result)
                 k += 1
             }
             var pending = Self.ones(undecided)
             while k < count && pending > 64 {
-                let u = source.nextHalfVector()
-                let d = SIMD8<UInt32>(repeating: masks[k])
-                result |= undecided & d & ~u
-                undecided &= ~(u ^ d)
+                Self.round(source.nextHalfVector(), digit: SIMD8(repeating: masks[k]), undecided: &undecided, ones: &result)
                 k += 1
                 pending = Self.ones(undecided)
             }
@@ -122,25 +110,17 @@ public struct BernoulliWords: Sendable, Hashable {
             if let words = source.contiguous64(unchecked) {
                 for r in 0..<unchecked {
                     let u = UInt64(littleEndian: words.loadUnaligned(fromByteOffset: 8 &* r, as: UInt64.self))
-                    let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
-                    packed |= open & d & ~u
-                    open &= ~(u ^ d)
+                    Self.round(u, digit: Self.wide(masks[k]), undecided: &open, ones: &packed)
                     k += 1
                 }
             } else {
                 for _ in 0..<unchecked {
-                    let u = source.next64()
-                    let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
-                    packed |= open & d & ~u
-                    open &= ~(u ^ d)
+                    Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &open, ones: &packed)
                     k += 1
                 }
             }
             while k < count && open != 0 {
-                let u = source.next64()
-                let d = UInt64(masks[k]) | (UInt64(masks[k]) << 32)
-                packed |= open & d & ~u
-                open &= ~(u ^ d)
+                Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &open, ones: &packed)
                 k += 1
             }
             // Packed lane i goes to the i-th undecided lane: word w takes the
@@ -158,6 +138,26 @@ public struct BernoulliWords: Sendable, Hashable {
             return lanes
         }
     }
+
+    /// One digit of the comparison, bit-sliced: the undecided lanes whose
+    /// random bit differs from the digit are decided, as 1 where the digit
+    /// is 1 (the bit is 0, so U < p) and 0 where it is 0. (Concrete vector
+    /// types: generic SIMD code compiles to lane-by-lane loops.)
+    @inlinable @inline(__always)
+    static func round(_ u: SIMD8<UInt32>, digit d: SIMD8<UInt32>, undecided: inout SIMD8<UInt32>, ones: inout SIMD8<UInt32>) {
+        ones |= undecided & d & ~u
+        undecided &= ~(u ^ d)
+    }
+
+    @inlinable @inline(__always)
+    static func round(_ u: UInt64, digit d: UInt64, undecided: inout UInt64, ones: inout UInt64) {
+        ones |= undecided & d & ~u
+        undecided &= ~(u ^ d)
+    }
+
+    /// A 32-bit digit mask (all ones or all zeros) as a 64-bit one.
+    @inlinable @inline(__always)
+    static func wide(_ mask: UInt32) -> UInt64 { UInt64(mask) | (UInt64(mask) << 32) }
 
     /// The number of set bits in `v`.
     @inlinable @inline(__always)
