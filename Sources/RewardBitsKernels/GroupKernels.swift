@@ -194,7 +194,7 @@ struct GroupPackedKernel: SourceKernel {
                 packing.fill(tokens, count: batch * k, from: &source)
                 if pointwise { packing.fill(answers, count: batch, from: &source) }
                 #if REWARDBITS_AVX512
-                if k <= 32 {
+                if k <= 32 && Self.conflictDetectionIsFast {
                     // K = 32 (the canonical size) with its lane masks folded in.
                     if k == 32 {
                         Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, answers: pointwise ? answers : nil, into: counts)
@@ -236,6 +236,22 @@ struct GroupPackedKernel: SourceKernel {
     }
 
     #if REWARDBITS_AVX512
+    /// Whether to count distinct tokens by conflict detection. Measured fast
+    /// on AMD Zen 4 and Zen 5 (about twice the stamps); on some Intel Xeons
+    /// `vpconflictd` is microcoded and slow (the design brief's C code ran
+    /// group at 5.4e8 per core there for that reason), so other vendors keep
+    /// the stamps. Both give the same counts. REWARDBITS_GROUP_DISTINCT=
+    /// conflict|stamps overrides the choice (to measure either here).
+    static let conflictDetectionIsFast: Bool = {
+        switch ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] {
+        case "conflict": return true
+        case "stamps": return false
+        default:
+            guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+            return text.split(separator: "\n").first { $0.hasPrefix("vendor_id") }?.contains("AuthenticAMD") ?? false
+        }
+    }()
+
     /// Which lanes of two 16-lane vectors loaded at a group's first token
     /// hold the group's K <= 32 tokens (the rest belong to the next prompt
     /// or to padding).

@@ -264,4 +264,22 @@ struct CLITests {
             #expect(!r.stderr.contains("error:"), "factor \(factor): \(r.stderr)")
         }
     }
+
+    /// The AVX-512 group kernel counts distinct tokens by conflict detection
+    /// on AMD and with stamps elsewhere; both ways must give the same
+    /// numbers (forced here through REWARDBITS_GROUP_DISTINCT).
+    @Test("group: conflict detection and stamps give identical results")
+    func groupDistinctMethods() throws {
+        guard InstructionSet.avx512.isSupported else { return }
+        for args in [["--vocab", "1024", "--group", "32"], ["--vocab", "64", "--group", "19", "--estimator", "pointwise"],
+                     ["--vocab", "2", "--group", "32"]] {
+            let command = ["estimate", "group"] + args + ["--prompts", "200001", "--json"]
+            let outputs = try ["conflict", "stamps"].map { method in
+                let r = try CLI.run(command, environment: ["REWARDBITS_SIMD": "avx512", "REWARDBITS_GROUP_DISTINCT": method])
+                #expect(r.status == 0, "\(method): \(r.stderr)")
+                return numbersWithoutTiming(r.stdout)
+            }
+            #expect(outputs[0] == outputs[1], "\(args)")
+        }
+    }
 }

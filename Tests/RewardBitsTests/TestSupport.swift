@@ -99,10 +99,14 @@ enum CLI {
         }
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the CLI; `environment` entries are added to this process's.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
