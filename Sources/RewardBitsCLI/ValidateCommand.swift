@@ -20,11 +20,12 @@ struct CoverageCommand: ParsableCommand {
         passes when the fraction lies in 0.95 +- 3 sqrt(0.95 x 0.05 / R): [0.935, 0.965] at the full
         tier's R = 2000. --quick runs R = 200 and skips the largest rare-success rows.
 
-        Rare-success rows run twice: with the default Clopper-Pearson interval, whose coverage is at
-        least 95% and is compared with its exact value (a sum over the binomial count), and with
-        --interval randomized (Stevens), whose coverage is exactly 95%. The last column says whether
-        any interval with bounds nondecreasing in the count could land in the band at all: when one
-        success is rarer than 1 in 30 runs, none can (coverage is either >= P(k = 0) or <= 1 - P(k = 0)).
+        Rare-success rows run three times: with the default Blaker interval and with
+        --interval clopper-pearson, whose coverage is at least 95% and is compared with its exact
+        value (a sum over the binomial count), and with --interval randomized (Stevens), whose
+        coverage is exactly 95%. The last column says whether any interval with bounds
+        nondecreasing in the count could land in the band at all: when one success is rarer than
+        1 in 30 runs, none can (coverage is either >= P(k = 0) or <= 1 - P(k = 0)).
         """)
 
     @Option(help: "Replicates per row (default: 2000, or 200 with --quick).")
