@@ -236,8 +236,9 @@ struct GroupPackedKernel: SourceKernel {
     }
 
     #if REWARDBITS_AVX512
-    /// Whether to count distinct tokens by conflict detection. Measured fast
-    /// on AMD Zen 4 and Zen 5 (about twice the stamps); on some Intel Xeons
+    /// Whether to count distinct tokens by conflict detection. Measured at
+    /// about twice the stamps' speed on a Zen 5 (the AMD CPUs with AVX-512
+    /// are Zen 4 and 5; the Zen 4 is not measured); on some Intel Xeons
     /// `vpconflictd` is microcoded and slow (the design brief's C code ran
     /// group at 5.4e8 per core there for that reason), so other vendors keep
     /// the stamps. Both give the same counts. REWARDBITS_GROUP_DISTINCT=
