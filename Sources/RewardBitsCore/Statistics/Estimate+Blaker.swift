@@ -139,24 +139,9 @@ struct BinomialTails {
     }
 
     /// The largest x in [0, start] where `holds` (monotone: true, then false;
-    /// true at 0), by galloping down from start, then bisection.
+    /// true at 0): `firstUp` on the reflected axis x -> n - x, which
+    /// evaluates exactly the points a downward gallop and bisection would.
     private func lastDown(from start: UInt64, p: Double, where holds: (UInt64) -> Bool?) -> UInt64? {
-        var hi = start  // candidate; everything above hi is false
-        var stride = step(p)
-        var lo = start
-        while true {
-            guard let ok = holds(lo) else { return nil }
-            if ok { break }
-            hi = lo - 1
-            lo = lo < stride ? 0 : lo - stride
-            stride = stride > UInt64.max / 2 ? stride : stride * 2
-        }
-        // holds(lo) is true, everything above hi is false.
-        while lo < hi {
-            let mid = lo + (hi - lo + 1) / 2
-            guard let ok = holds(mid) else { return nil }
-            if ok { lo = mid } else { hi = mid - 1 }
-        }
-        return lo
+        firstUp(from: n - start, p: p, where: { holds(n - $0) }).map { n - $0 }
     }
 }
