@@ -1,8 +1,6 @@
 import Foundation
 import RewardBitsCore
-#if REWARDBITS_AVX512
 import CBitOps
-#endif
 
 /// Number of tokens a group kernel draws per batch (whole prompts).
 private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
@@ -93,6 +91,9 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
         let k = groupSize
         let batchPrompts = groupBatchPrompts(k)
+        // Beyond 64 KiB the table no longer sits in L1, and a Zipf tail's
+        // entries miss further out.
+        let prefetchTable = massAndEntropy.count > 4096
         var statistics = GroupStatistics()
         var moments = Moments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
@@ -106,6 +107,12 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                         while done < samples {
                             let batch = min(batchPrompts, samples - done)
                             policy.fill(tokens, count: batch * k, from: &source)
+                            // One pass of prefetches over the batch first, so
+                            // the misses on a large table overlap instead of
+                            // stalling the summing loop one by one.
+                            if prefetchTable {
+                                for i in 0..<batch * k { rb_prefetch(table.baseAddress! + Int(tokens[i])) }
+                            }
                             for prompt in 0..<batch {
                                 let group = tokens + prompt * k
                                 var m = 0

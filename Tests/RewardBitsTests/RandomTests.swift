@@ -214,6 +214,45 @@ struct DistributionTests {
         #expect(table.maximumRelativeError(against: distribution.probabilities!) < 1e-3 * (v > 65536 ? 1 : 1e-6))
     }
 
+    /// A draw is "column if coin < cut-off, else alias", with the column from
+    /// the word's top c bits and the coin from the rest: checked word by word
+    /// against the table's decoded columns, including cut-offs of 1 (stored
+    /// as 0 with the column as its own alias) and zero-probability padding.
+    @Test("alias draws follow the decoded columns word by word",
+          arguments: [[0.2, 0.3, 0.5], [0.25, 0.25, 0.25, 0.25], [0.5, 0, 0.25, 0, 0.25], [1.0], [0.999, 0.001]])
+    func aliasDrawsMatchColumns(probabilities: [Double]) throws {
+        try checkAliasDraws(try AliasTable(probabilities: probabilities), seed: 21)
+    }
+
+    @Test("alias draws follow the decoded columns word by word (Zipf, V = 65536)")
+    func aliasDrawsMatchColumnsZipf() throws {
+        let distribution = try SymbolDistribution(.zipf(1.1), vocabularySize: 65536, option: "--policy")
+        try checkAliasDraws(try AliasTable(probabilities: distribution.probabilities!), seed: 22)
+    }
+
+    private func checkAliasDraws(_ table: AliasTable, seed: UInt64) throws {
+        let c = UInt64(table.columnCount.trailingZeroBitCount)
+        var drawn = WordSource(PhiloxStream(StreamKey(seed: seed, block: 3)))
+        var reference = WordSource(PhiloxStream(StreamKey(seed: seed, block: 3)))
+        var filled = WordSource(PhiloxStream(StreamKey(seed: seed, block: 3)))
+        let n = 20_000
+        var batch = [UInt32](repeating: 0, count: n)
+        batch.withUnsafeMutableBufferPointer { table.fill($0.baseAddress!, count: n, from: &filled) }
+        var mismatches = 0
+        for i in 0..<n {
+            let word = reference.next64()
+            let column = Int(word >> (64 - c))
+            let coin = word & (UInt64.max >> c)
+            let (threshold, alias) = table.column(column)
+            let expected = coin < threshold ? UInt32(column) : alias
+            let got = table.draw(&drawn)
+            if got != expected || batch[i] != expected || Int(expected) >= table.vocabularySize { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        let implied = table.impliedProbabilities
+        #expect(abs(implied.reduce(0, +) - 1) < 1e-12)
+    }
+
     @Test("alias tables never return a zero-probability symbol")
     func aliasZeros() throws {
         let table = try AliasTable(probabilities: [0.5, 0, 0.25, 0, 0.25])

@@ -14,18 +14,17 @@ import CGSL
 /// V 2^-53 / V = 2^-53 absolute per column: relative errors stay below 1e-6
 /// unless a probability is below ~1e-10 / V. `maximumRelativeError` reports
 /// what a given table achieved.
+///
+/// The coin has 64 - c bits and the alias c, so a column is one 64-bit
+/// entry, cut-off above alias: at V = 2^16 the table is 512 KiB and stays in
+/// a 1 MiB L2 beside the kernels' own per-symbol tables. A cut-off of 1
+/// (always the column) would need one bit more; it is stored as cut-off 0
+/// with the column as its own alias, which draws the same symbol.
 public struct AliasTable: @unchecked Sendable, Equatable {
-    /// One column: its cut-off on the coin and its alias, together in one
-    /// 16-byte entry so a draw touches one cache line.
-    @usableFromInline
-    struct Entry: Equatable {
-        @usableFromInline var threshold: UInt64
-        @usableFromInline var alias: UInt64
-    }
-
     public let vocabularySize: Int
     @usableFromInline let columnBits: Int
-    @usableFromInline let entries: [Entry]
+    /// Column k: cut-off << c | alias.
+    @usableFromInline let entries: [UInt64]
 
     public init(probabilities: [Double]) throws {
         GSL.prepare()
@@ -58,9 +57,22 @@ public struct AliasTable: @unchecked Sendable, Equatable {
         for column in size..<columns where thresholds[column] > 0 {
             thresholds[column] = 0
         }
+        for column in 0..<size where thresholds[column] >> UInt64(coinBits) != 0 {
+            thresholds[column] = 0
+            aliases[column] = UInt32(column)
+        }
         self.vocabularySize = size
         self.columnBits = bits
-        entries = (0..<columns).map { Entry(threshold: thresholds[$0], alias: UInt64(aliases[$0])) }
+        entries = (0..<columns).map { thresholds[$0] << UInt64(bits) | UInt64(aliases[$0]) }
+    }
+
+    /// The number of columns, 2^c.
+    public var columnCount: Int { entries.count }
+
+    /// Column k's cut-off on the coin (in units of 2^-(64-c); the column is
+    /// drawn when the coin is below it) and its alias.
+    public func column(_ k: Int) -> (threshold: UInt64, alias: UInt32) {
+        (entries[k] >> UInt64(columnBits), UInt32(truncatingIfNeeded: entries[k] & (UInt64.max >> UInt64(64 - columnBits))))
     }
 
     /// The probability of each symbol implied by the quantised table.
@@ -68,10 +80,11 @@ public struct AliasTable: @unchecked Sendable, Equatable {
         let coinScale = Double(sign: .plus, exponent: 64 - columnBits, significand: 1)
         let columns = entries.count
         var p = [Double](repeating: 0, count: vocabularySize)
-        for column in 0..<columns {
-            let keep = Double(entries[column].threshold) / coinScale
-            if column < vocabularySize { p[column] += keep / Double(columns) }
-            p[Int(entries[column].alias)] += (1 - keep) / Double(columns)
+        for k in 0..<columns {
+            let (threshold, alias) = column(k)
+            let keep = Double(threshold) / coinScale
+            if k < vocabularySize { p[k] += keep / Double(columns) }
+            p[Int(alias)] += (1 - keep) / Double(columns)
         }
         return p
     }
@@ -89,11 +102,15 @@ public struct AliasTable: @unchecked Sendable, Equatable {
     /// cut-off are both below 2^63, so coin - cut-off (wrapping) has its top
     /// bit set exactly when coin < cut-off; that bit becomes a select mask.
     @inlinable @inline(__always)
-    static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<Entry>, shift: UInt64, coinMask: UInt64) -> UInt32 {
+    static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<UInt64>, shift: UInt64, coinMask: UInt64) -> UInt32 {
         let column = word &>> shift
         let entry = entries[Int(truncatingIfNeeded: column)]
-        let keep = UInt64(bitPattern: Int64(bitPattern: (word & coinMask) &- entry.threshold) &>> 63)
-        return UInt32(truncatingIfNeeded: (column & keep) | (entry.alias & ~keep))
+        // shift = 64 - c, so the entry's low c bits are the alias.
+        let columnBits = 64 &- shift
+        let threshold = entry &>> columnBits
+        let alias = entry & ~(UInt64.max &<< columnBits)
+        let keep = UInt64(bitPattern: Int64(bitPattern: (word & coinMask) &- threshold) &>> 63)
+        return UInt32(truncatingIfNeeded: (column & keep) | (alias & ~keep))
     }
 
     @inlinable @inline(__always)
