@@ -2,24 +2,45 @@ import ArgumentParser
 import Foundation
 import RewardBits
 
+/// A workload's name and its command, the command broken before an option
+/// (never between an option and its value) into lines that fit an
+/// 80-column help screen.
+private func helpLines(name: String, command: String) -> String {
+    let indent = String(repeating: " ", count: 14)
+    var lines = ["  " + name.padding(toLength: 12, withPad: " ", startingAt: 0)]
+    let parts = command.components(separatedBy: " --")
+    for (index, part) in parts.enumerated() {
+        let unit = index == 0 ? part : "--" + part
+        if lines[lines.count - 1].count + 1 + unit.count > 80 { lines.append(indent) }
+        let last = lines[lines.count - 1]
+        lines[lines.count - 1] = last + (last.hasSuffix(" ") ? "" : " ") + unit
+    }
+    return lines.joined(separator: "\n")
+}
+
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run the canonical throughput workloads and print (or record, or check) their throughput.",
         discussion: """
         Workloads (issue 5; --scale 1 runs these exact sizes):
-        \(Workload.canonical.map { "  \($0.name.padding(toLength: 11, withPad: " ", startingAt: 0)) rewardbits \($0.command)" }.joined(separator: "\n"))
+        \(Workload.canonical.map { helpLines(name: $0.name, command: "rewardbits " + $0.command) }.joined(separator: "\n"))
 
-        The table shows throughput per second of wall time and per CPU-second, the ratio of the
-        per-core rate to the hand-tuned C + OpenMP figure, and the estimate with its CI (a fast
-        wrong answer is visible). Each row is the fastest of --repeat runs, taken in rounds over
+        The table shows throughput per second of wall time and per CPU-second, the ratio of the \
+        per-core rate to the hand-tuned C + OpenMP figure, and the estimate with its CI (a fast \
+        wrong answer is visible). Each row is the fastest of --repeat runs, taken in rounds over \
         all rows so that a slow spell of a shared machine does not fall on one row alone.
 
         Examples:
-          rewardbits bench                                   all workloads, 1 and 2 threads
-          rewardbits bench --workload group --threads 1,2,4 --scale 0.1
-          rewardbits bench --simd all --record               portable and every wide copy, appended to the history
-          rewardbits bench --scale 0.25 --compare bench-results/baseline.jsonl --threshold 10
+          All workloads, 1 and 2 threads:
+            rewardbits bench
+          One workload at a tenth of its size, on 1, 2 and 4 threads:
+            rewardbits bench --workload group --threads 1,2,4 --scale 0.1
+          The portable and every wide kernel copy, appended to the history:
+            rewardbits bench --simd all --record
+          Against the baseline, exit 1 on a regression beyond 10%:
+            rewardbits bench --scale 0.25 --compare bench-results/baseline.jsonl \\
+                --threshold 10
         """)
 
     @Option(name: .customLong("workload"), parsing: .upToNextOption, help: "Workloads to run (default: all).")

@@ -7,10 +7,10 @@ struct ReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Regenerate the seed's figures (and more) with error bars, exact curves and the CSV behind each.",
         discussion: """
-        Writes to --out (default ./figures): Fig. 5 (one binary reward vs V), Fig. 6 (a group of K
-        rollouts vs K), Fig. 7 (per-token rewards vs T, with noisy verifiers), an SFT figure (expert vs
-        filtered positives), and two figures beyond the seed (Zipf policies; per-token, checkpoint, sum
-        and graded rewards). Each comes with NAME.csv (every plotted point: estimate, stderr, ci_low,
+        Writes to --out (default ./figures): Fig. 5 (one binary reward vs V), Fig. 6 (a group of K \
+        rollouts vs K), Fig. 7 (per-token rewards vs T, with noisy verifiers), an SFT figure (expert vs \
+        filtered positives), and two figures beyond the seed (Zipf policies; per-token, checkpoint, sum \
+        and graded rewards). Each comes with NAME.csv (every plotted point: estimate, stderr, ci_low, \
         ci_high, exact, z, seed, sample counts), NAME.gp (the gnuplot script) and index.md.
         """)
 
@@ -60,13 +60,14 @@ struct BudgetCommand: ParsableCommand {
         commandName: "budget",
         abstract: "The information budget of an RL run against LoRA capacity.",
         discussion: """
-        Total signal = problems x samples x bits per rollout, either given (--bits-per-rollout) or
-        measured by the engine (--measure CHANNEL followed by that channel's estimate options; a
-        group's bits per prompt are divided by its K). LoRA parameters count rank r adapters on all
+        Total signal = problems x samples x bits per rollout, either given (--bits-per-rollout) or \
+        measured by the engine (--measure CHANNEL followed by that channel's estimate options; a \
+        group's bits per prompt are divided by its K). LoRA parameters count rank r adapters on all \
         seven linear maps (q, k, v, o, gate, up, down) of every layer.
 
         Examples:
-          rewardbits budget --model llama-3.1-8b --rank 1 --problems 10000 --samples 32 --bits-per-rollout 1
+          rewardbits budget --model llama-3.1-8b --rank 1 --problems 10000 --samples 32 \\
+              --bits-per-rollout 1
           rewardbits budget --model qwen2.5-7b --rank 8 --problems 1e4 --samples 32 \\
               --measure group --vocab 1024 --group 32 --prompts 1e6
         """)

@@ -6,9 +6,9 @@ struct RewardBitsCommand: ParsableCommand {
         commandName: "rewardbits",
         abstract: "How many bits of information about the correct answer does RL feedback carry?",
         discussion: """
-        Monte-Carlo estimates, with confidence intervals and exact values beside them, of the
-        mutual information I(S; observation) between the hidden correct answer S and what a
-        learner sees: one binary reward (single), a group of K rollouts (group), per-token
+        Monte-Carlo estimates, with confidence intervals and exact values beside them, of the \
+        mutual information I(S; observation) between the hidden correct answer S and what a \
+        learner sees: one binary reward (single), a group of K rollouts (group), per-token \
         rewards (token) or a positive SFT example (sft).
 
         Examples:

@@ -9,14 +9,15 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Estimate one channel over a list of values of one parameter.",
         discussion: """
-        Takes the options of `rewardbits estimate CHANNEL`, with exactly one of them given as a
-        comma-separated list. Every row uses the same seed. Prints a table, or with --csv one CSV
+        Takes the options of `rewardbits estimate CHANNEL`, with exactly one of them given as a \
+        comma-separated list. Every row uses the same seed. Prints a table, or with --csv one CSV \
         row per value, or with --json an object with one result per value.
 
         Examples:
           rewardbits sweep group --vocab 1024 --group 1,2,4,8,16,32,64 --prompts 1e6
           rewardbits sweep single --vocab 2,16,256,4096,65536 --rollouts 1e7 --csv
-          rewardbits sweep token --length 64 --episodes 1e5 --noise 0,0.01,0.1,0.25 --json
+          rewardbits sweep token --length 64 --episodes 1e5 --noise 0,0.01,0.1,0.25 \\
+              --json
         """)
 
     @Argument(help: ArgumentHelp("The channel.", valueName: "single|group|token|sft"))

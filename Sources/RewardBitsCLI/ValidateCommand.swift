@@ -14,17 +14,17 @@ struct CoverageCommand: ParsableCommand {
         commandName: "coverage",
         abstract: "For every channel and estimator, the fraction of 95% intervals that contain the exact value.",
         discussion: """
-        Each row runs R replicates with distinct seeds and reports the fraction of intervals that
-        contain the exact value (for the plug-in row: its exact expectation), a Clopper-Pearson
-        interval on that fraction, and the mean and spread of z = (estimate - exact) / se. A row
-        passes when the fraction lies in 0.95 +- 3 sqrt(0.95 x 0.05 / R): [0.935, 0.965] at the full
+        Each row runs R replicates with distinct seeds and reports the fraction of intervals that \
+        contain the exact value (for the plug-in row: its exact expectation), a Clopper-Pearson \
+        interval on that fraction, and the mean and spread of z = (estimate - exact) / se. A row \
+        passes when the fraction lies in 0.95 +- 3 sqrt(0.95 x 0.05 / R): [0.935, 0.965] at the full \
         tier's R = 2000. --quick runs R = 200 and skips the largest rare-success rows.
 
-        Rare-success rows run three times: with the default Blaker interval and with
-        --interval clopper-pearson, whose coverage is at least 95% and is compared with its exact
-        value (a sum over the binomial count), and with --interval randomized (Stevens), whose
-        coverage is exactly 95%. The last column says whether any interval with bounds
-        nondecreasing in the count could land in the band at all: when one success is rarer than
+        Rare-success rows run three times: with the default Blaker interval and with \
+        --interval clopper-pearson, whose coverage is at least 95% and is compared with its exact \
+        value (a sum over the binomial count), and with --interval randomized (Stevens), whose \
+        coverage is exactly 95%. The last column says whether any interval with bounds \
+        nondecreasing in the count could land in the band at all: when one success is rarer than \
         1 in 30 runs, none can (coverage is either >= P(k = 0) or <= 1 - P(k = 0)).
         """)
 
@@ -106,8 +106,8 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Write the raw 32-bit stream to stdout, block after block, for statistical test suites.",
         discussion: """
-        Writes --words-per-block little-endian 32-bit words of the stream of (seed, block 0), then
-        of block 1, and so on, exactly as the engine's kernels read them, so the switches between
+        Writes --words-per-block little-endian 32-bit words of the stream of (seed, block 0), then \
+        of block 1, and so on, exactly as the engine's kernels read them, so the switches between \
         per-block streams are part of what is tested. Runs until stdout closes (or --count words).
 
           rewardbits rng dump --rng philox --seed 1 | dieharder -a -g 200

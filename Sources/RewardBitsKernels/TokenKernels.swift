@@ -162,7 +162,12 @@ struct TokenKernel: SourceKernel {
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<TokenStatistics> {
         var statistics = TokenStatistics()
         if let binWidth { statistics.values = Moments(center: 0, binWidth: binWidth) }
-        let buffers = EpisodeBuffers(bits)
+        // Only the live-bit masks: the counts come from registers, not from
+        // an episode's words (see `EpisodeBits.counts`).
+        let chunks = bits.paddedWords / 4
+        let live = UnsafeMutablePointer<SIMD4<UInt64>>.allocate(capacity: chunks)
+        for c in 0..<chunks { live[c] = bits.live(chunk: c) }
+        defer { live.deallocate() }
         let t = UInt64(length)
         // Sums and products of the four counts (flips, n11, n10, n01) in
         // plain integers: an episode's counts are at most 2^16, so a block's
@@ -176,7 +181,7 @@ struct TokenKernel: SourceKernel {
             // reward that disagrees with correctness was flipped. Bits
             // beyond T are zero in x, correctness and rewards, so
             // n10 = |x| - n11 and n01 = |R| - n11.
-            let (flipped, ones, rewarded, n11) = bits.counts(&source, live: buffers.live)
+            let (flipped, ones, rewarded, n11) = bits.counts(&source, live: live)
             let f = flipped, n10 = ones &- n11, n01 = rewarded &- n11
             sum.f &+= f
             sum.n11 &+= n11
@@ -203,7 +208,6 @@ struct TokenKernel: SourceKernel {
         let sums = SIMD4<UInt64>(sum.f, sum.n11, sum.n10, sum.n01)
         let products = SIMD16<UInt64>(product.0, product.1, product.2, product.3, product.4,
                                       product.5, product.6, product.7, product.8, product.9, 0, 0, 0, 0, 0, 0)
-        buffers.release()
         statistics.counts = CountMoments(fourCounts: sums, products: products, samples: UInt64(samples), length: t)
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
