@@ -152,13 +152,13 @@ struct BenchCommand: ParsableCommand {
                                 to: URL(fileURLWithPath: writeBaseline), option: "--write-baseline")
         }
         if let compare, let baseline {
-            let here = BenchEnvironment.cpuModel
-            if let other = baseline.first(where: { $0.cpuModel != here })?.cpuModel {
-                print("note: the baseline was measured on \(other), this is \(here): the calibration cancels clock speed, "
-                      + "not differences between CPU designs; for a firm verdict write a baseline here "
-                      + "(rewardbits bench --scale \(scale) --threads 1 --repeat 3 --write-baseline FILE)")
-            }
             var results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
+            let here = BenchEnvironment.cpuModel
+            if let other = results.compactMap({ $0.1?.cpuModel }).first(where: { $0 != here }) {
+                print("note: the baseline has no rows for this CPU (\(here)) and was measured on \(other): the "
+                      + "calibration cancels clock speed, not differences between CPU designs; for a firm verdict "
+                      + "add rows for this machine (rewardbits bench --scale \(scale) --threads 1 --repeat 3 --json >> \(compare))")
+            }
             // Shared machines have slow moments: re-measure what looks regressed.
             for (index, (record, _, _, verdict)) in results.enumerated() where verdict == .regression && confirm > 0 {
                 guard let workload = Workload.named(record.workload),

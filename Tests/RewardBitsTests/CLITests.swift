@@ -263,6 +263,17 @@ struct CLITests {
             #expect(r.stdout.contains(verdict), "factor \(factor): \(r.stdout)")
             #expect(!r.stderr.contains("error:"), "factor \(factor): \(r.stderr)")
         }
+        // A baseline with rows of two machine kinds: this CPU's row is the
+        // reference even when another CPU's row (1000x faster) comes last.
+        row["throughput"] = rate * 0.5
+        var other = row
+        other["cpu"] = "Some Other CPU (family 0, model 0, stepping 0)"
+        other["throughput"] = rate * 1000
+        let rows = try [row, other].map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+        try (rows.joined(separator: "\n") + "\n").write(toFile: baseline, atomically: true, encoding: .utf8)
+        let mixed = try CLI.run(bench + ["--compare", baseline, "--threshold", "15"])
+        #expect(mixed.status == 0, "\(mixed.stderr)")
+        #expect(mixed.stdout.contains("improvement") && !mixed.stdout.contains("note:"), "\(mixed.stdout)")
     }
 
     /// The AVX-512 group kernel counts distinct tokens by conflict detection

@@ -194,17 +194,21 @@ public enum BenchRunner {
     }
 
     /// Each record against the baseline record of the same workload,
-    /// threads, scale and instruction set: a regression when throughput fell
-    /// by more than `threshold` (a fraction), an improvement when it rose by
-    /// more.
+    /// threads, scale and instruction set, from the same CPU model when the
+    /// baseline has one (a baseline file may hold rows of several machine
+    /// kinds), else the last such row of any CPU: a regression when
+    /// throughput fell by more than `threshold` (a fraction), an improvement
+    /// when it rose by more.
     public static func compare(_ records: [BenchRecord], baseline: [BenchRecord], threshold: Double)
         -> [(BenchRecord, BenchRecord?, Double?, Verdict)]
     {
         return records.map { record in
-            guard let reference = baseline.last(where: {
+            let candidates = baseline.filter {
                 $0.workload == record.workload && $0.threads == record.threads && $0.scale == record.scale
                     && $0.instructionSet == record.instructionSet
-            }) else { return (record, nil, nil, .unchanged) }
+            }
+            guard let reference = candidates.last(where: { $0.cpuModel == record.cpuModel }) ?? candidates.last
+            else { return (record, nil, nil, .unchanged) }
             var change = record.perSecond / reference.perSecond - 1
             if let now = record.calibration, let then = reference.calibration {
                 change = (record.perSecond / now) / (reference.perSecond / then) - 1
