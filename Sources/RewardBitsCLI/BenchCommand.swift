@@ -154,10 +154,12 @@ struct BenchCommand: ParsableCommand {
         if let compare, let baseline {
             var results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
             let here = BenchEnvironment.cpuModel
-            if let other = results.compactMap({ $0.1?.cpuModel }).first(where: { $0 != here }) {
-                print("note: the baseline has no rows for this CPU (\(here)) and was measured on \(other): the "
-                      + "calibration cancels clock speed, not differences between CPU designs; for a firm verdict "
-                      + "add rows for this machine (rewardbits bench --scale \(scale) --threads 1 --repeat 3 --json >> \(compare))")
+            let foreign = results.compactMap { $0.1?.cpuModel }.filter { $0 != here }
+            if let other = foreign.first {
+                print("note: \(foreign.count) of \(results.count) rows have no baseline row for this CPU (\(here)) and "
+                      + "are compared with \(other): the calibration cancels clock speed, not differences between CPU "
+                      + "designs; for a firm verdict add rows for this machine (rewardbits bench --scale \(scale) "
+                      + "--threads \(threads) --simd \(simd) --repeat 3 --json >> '\(compare)')")
             }
             // Shared machines have slow moments: re-measure what looks regressed.
             for (index, (record, _, _, verdict)) in results.enumerated() where verdict == .regression && confirm > 0 {
