@@ -175,6 +175,15 @@ struct BenchCommand: ParsableCommand {
                 }
                 results[index] = BenchRunner.compare([best], baseline: baseline, threshold: threshold / 100)[0]
             }
+            let compared = results.filter { $0.1 != nil }.count
+            if compared == 0 {
+                // A check that compared nothing must not pass.
+                let held = Set(baseline.map { "--scale \($0.scale) --threads \($0.threads) (\($0.instructionSet))" })
+                FileHandle.standardError.write(Data(
+                    ("rewardbits: no row of this run has a baseline row in \(compare) to compare with; it holds "
+                     + held.sorted().joined(separator: ", ") + "\n").utf8))
+                throw ExitCode(2)
+            }
             var regressions = 0
             for (r, reference, change, verdict) in results {
                 guard let reference, let change else {
@@ -192,7 +201,9 @@ struct BenchCommand: ParsableCommand {
                     "rewardbits: \(regressions) workload(s) regressed by more than \(threshold)% against \(compare)\n".utf8))
                 throw ExitCode(1)
             }
-            print("no regression beyond \(threshold)% against \(compare)")
+            let missing = results.count - compared
+            print("no regression beyond \(threshold)% against \(compare) in \(compared) compared row(s)"
+                  + (missing > 0 ? "; \(missing) without a baseline row" : ""))
         }
     }
 

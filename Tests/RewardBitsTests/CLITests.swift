@@ -274,6 +274,11 @@ struct CLITests {
         let mixed = try CLI.run(bench + ["--compare", baseline, "--threshold", "15"])
         #expect(mixed.status == 0, "\(mixed.stderr)")
         #expect(mixed.stdout.contains("improvement") && !mixed.stdout.contains("note:"), "\(mixed.stdout)")
+        // Nothing to compare with (another scale) is not a pass.
+        var elsewhere = bench
+        elsewhere[elsewhere.firstIndex(of: "0.002")!] = "0.003"
+        let none = try CLI.run(elsewhere + ["--compare", baseline])
+        #expect(none.status == 2 && none.stderr.contains("no row of this run has a baseline row"), "\(none.stderr)")
     }
 
     /// The AVX-512 group kernel counts distinct tokens by conflict detection
