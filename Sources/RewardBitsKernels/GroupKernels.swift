@@ -110,8 +110,8 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                             // One pass of prefetches over the batch first, so
                             // the misses on a large table overlap instead of
                             // stalling the summing loop one by one.
-                            if prefetchTable {
-                                for i in 0..<batch * k { rb_prefetch(table.baseAddress! + Int(tokens[i])) }
+                            if prefetchTable, let base = table.baseAddress {
+                                for i in 0..<batch * k { rb_prefetch(base + Int(tokens[i])) }
                             }
                             for prompt in 0..<batch {
                                 let group = tokens + prompt * k
@@ -190,8 +190,15 @@ struct GroupPackedKernel: SourceKernel {
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 32)
         tokens.initialize(repeating: 0, count: capacity + 32)
         let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)
-        let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: vocabularySize)
-        stamps.initialize(repeating: 0, count: vocabularySize)
+        #if REWARDBITS_AVX512
+        let inRegisters = k <= 32 && Self.conflictDetectionIsFast
+        #else
+        let inRegisters = false
+        #endif
+        // The stamps only where they are used (up to 128 KiB at V = 2^16).
+        let stampCount = inRegisters ? 0 : vocabularySize
+        let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: stampCount)
+        stamps.initialize(repeating: 0, count: stampCount)
         var stamp: UInt16 = 0
         var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
         counts.withUnsafeMutableBufferPointer { counts in
@@ -201,7 +208,7 @@ struct GroupPackedKernel: SourceKernel {
                 packing.fill(tokens, count: batch * k, from: &source)
                 if pointwise { packing.fill(answers, count: batch, from: &source) }
                 #if REWARDBITS_AVX512
-                if k <= 32 && Self.conflictDetectionIsFast {
+                if inRegisters {
                     // K = 32 (the canonical size) with its lane masks folded in.
                     if k == 32 {
                         Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, answers: pointwise ? answers : nil, into: counts)
@@ -245,10 +252,11 @@ struct GroupPackedKernel: SourceKernel {
     #if REWARDBITS_AVX512
     /// Whether to count distinct tokens by conflict detection. Measured at
     /// about twice the stamps' speed on a Zen 5 (the AMD CPUs with AVX-512
-    /// are Zen 4 and 5; the Zen 4 is not measured); on some Intel Xeons
+    /// are Zen 4 and 5; the Zen 4 is not measured); on Intel Xeons
     /// `vpconflictd` is microcoded and slow (the design brief's C code ran
-    /// group at 5.4e8 per core there for that reason), so other vendors keep
-    /// the stamps. Both give the same counts. REWARDBITS_GROUP_DISTINCT=
+    /// group at 5.4e8 per core there for that reason; on a Skylake-SP the
+    /// conflict path measured 2.5e8 against the stamps' 3.4e8), so other
+    /// vendors keep the stamps. Both give the same counts. REWARDBITS_GROUP_DISTINCT=
     /// conflict|stamps overrides the choice (to measure either here).
     static let conflictDetectionIsFast: Bool = {
         switch ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] {
