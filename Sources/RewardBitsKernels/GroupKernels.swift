@@ -157,8 +157,9 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
 /// cleared between prompts (the stamps wrap every 2^16 - 1 prompts). This
 /// avoids a per-prompt popcount over a bitmap, whose wide loads cannot be
 /// forwarded from the scalar stores just made. The AVX-512 copy counts groups
-/// of K <= 32 in registers instead (conflict detection, see `distinct`):
-/// the same counts from the same tokens, about twice as fast.
+/// of K <= 32 in registers instead (conflict detection on AMD, a sorting
+/// network on Intel, see `DistinctCounting`): the same counts from the same
+/// tokens, faster.
 struct GroupPackedKernel: SourceKernel {
     typealias Statistics = GroupStatistics
     let packing: PackedFields
@@ -191,7 +192,8 @@ struct GroupPackedKernel: SourceKernel {
         tokens.initialize(repeating: 0, count: capacity + 32)
         let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)
         #if REWARDBITS_AVX512
-        let inRegisters = k <= 32 && Self.conflictDetectionIsFast
+        let inRegisters = k <= 32 && Self.distinctCounting != .stamps
+        let sorting = Self.distinctCounting == .sortingNetwork
         #else
         let inRegisters = false
         #endif
@@ -210,10 +212,12 @@ struct GroupPackedKernel: SourceKernel {
                 #if REWARDBITS_AVX512
                 if inRegisters {
                     // K = 32 (the canonical size) with its lane masks folded in.
-                    if k == 32 {
-                        Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, answers: pointwise ? answers : nil, into: counts)
-                    } else {
-                        Self.countVectorPrompts(tokens, batch: batch, groupSize: k, answers: pointwise ? answers : nil, into: counts)
+                    let answers = pointwise ? answers : nil
+                    switch (k == 32, sorting) {
+                    case (true, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: true, answers: answers, into: counts)
+                    case (true, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: false, answers: answers, into: counts)
+                    case (false, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: true, answers: answers, into: counts)
+                    case (false, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: false, answers: answers, into: counts)
                     }
                     done += batch
                     continue
@@ -249,25 +253,6 @@ struct GroupPackedKernel: SourceKernel {
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
 
-    #if REWARDBITS_AVX512
-    /// Whether to count distinct tokens by conflict detection. Measured at
-    /// about twice the stamps' speed on a Zen 5 (the AMD CPUs with AVX-512
-    /// are Zen 4 and 5; the Zen 4 is not measured); on Intel Xeons
-    /// `vpconflictd` is microcoded and slow (the design brief's C code ran
-    /// group at 5.4e8 per core there for that reason; on a Skylake-SP the
-    /// conflict path measured 2.5e8 against the stamps' 3.4e8), so other
-    /// vendors keep the stamps. Both give the same counts. REWARDBITS_GROUP_DISTINCT=
-    /// conflict|stamps overrides the choice (to measure either here).
-    static let conflictDetectionIsFast: Bool = {
-        switch ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] {
-        case "conflict": return true
-        case "stamps": return false
-        default:
-            guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
-            return text.split(separator: "\n").first { $0.hasPrefix("vendor_id") }?.contains("AuthenticAMD") ?? false
-        }
-    }()
-
     /// Which lanes of two 16-lane vectors loaded at a group's first token
     /// hold the group's K <= 32 tokens (the rest belong to the next prompt
     /// or to padding).
@@ -281,15 +266,50 @@ struct GroupPackedKernel: SourceKernel {
         }
     }
 
+    #if REWARDBITS_AVX512
+    /// How the AVX-512 copy counts a group's distinct tokens.
+    enum DistinctCounting {
+        /// The portable stamps (any K).
+        case stamps
+        /// AVX-512 conflict detection (K <= 32): six `vpconflictd` per
+        /// prompt. About twice the stamps' speed on a Zen 5; on Intel Xeons
+        /// `vpconflictd` is microcoded and slow (2.5e8 rollouts/s against the
+        /// stamps' 3.4e8 on a Skylake-SP, 5.3e8 against 1.0e9 on an Emerald
+        /// Rapids).
+        case conflictDetection
+        /// A bitonic sorting network over 16-bit lanes (K <= 32, V <= 2^16,
+        /// see `rb_distinct_tokens`): min, max, rotates and in-lane shuffles,
+        /// all single-uop instructions on Intel cores.
+        case sortingNetwork
+    }
+
+    /// Conflict detection on AMD (the CPUs with AVX-512 there are Zen 4 and
+    /// 5; measured on the Zen 5), the sorting network elsewhere (measured on
+    /// an Emerald Rapids). All three give the same counts.
+    /// REWARDBITS_GROUP_DISTINCT=conflict|sort|stamps overrides the choice
+    /// (to measure any of them here).
+    static let distinctCounting: DistinctCounting = {
+        switch ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] {
+        case "conflict": return .conflictDetection
+        case "sort": return .sortingNetwork
+        case "stamps": return .stamps
+        default:
+            guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return .sortingNetwork }
+            let amd = text.split(separator: "\n").first { $0.hasPrefix("vendor_id") }?.contains("AuthenticAMD") ?? false
+            return amd ? .conflictDetection : .sortingNetwork
+        }
+    }()
+
     /// Counts the classes of `batch` prompts of K <= 32 tokens (rb: M;
-    /// pointwise, given the answers: M and whether the answer was drawn).
+    /// pointwise, given the answers: M and whether the answer was drawn),
+    /// M by the sorting network if `sorting`, else by conflict detection.
     @inline(__always)
-    static func countVectorPrompts(_ tokens: UnsafePointer<UInt32>, batch: Int, groupSize k: Int,
+    static func countVectorPrompts(_ tokens: UnsafePointer<UInt32>, batch: Int, groupSize k: Int, sorting: Bool,
                                    answers: UnsafePointer<UInt32>?, into counts: UnsafeMutableBufferPointer<UInt64>) {
         let lanes = VectorLanes(groupSize: k)
         for prompt in 0..<batch {
             let group = tokens + prompt &* k
-            let m = distinct(group, lanes)
+            let m = sorting ? Int(rb_distinct_tokens(group, lanes.first, lanes.second)) : distinct(group, lanes)
             if let answers {
                 counts[2 &* m &+ (contains(group, lanes, answers[prompt]) ? 1 : 0)] &+= 1
             } else {

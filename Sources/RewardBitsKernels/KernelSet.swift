@@ -1,5 +1,6 @@
 import Foundation
 import RewardBitsCore
+import CBitOps
 
 /// This module's kernels (see `KernelFactory`). The same source is compiled
 /// in three modules with different instruction sets.
@@ -23,6 +24,15 @@ public enum KernelSet: KernelFactory {
             philox.fill(words + done, count: chunk)
             done += chunk
         }
+    }
+
+    public static func distinctTokensBySorting(_ tokens: [UInt32]) -> Int {
+        precondition((1...32).contains(tokens.count) && tokens.allSatisfy { $0 < 1 << 16 })
+        // Whatever follows the group in the kernel's buffer (the next
+        // prompt's tokens) must not count: fill the unused lanes with junk.
+        let padded = tokens + (tokens.count..<32).map { UInt32($0 * 977 % 65536) }
+        let lanes = GroupPackedKernel.VectorLanes(groupSize: tokens.count)
+        return padded.withUnsafeBufferPointer { Int(rb_distinct_tokens($0.baseAddress!, lanes.first, lanes.second)) }
     }
 
     // MARK: single

@@ -8,12 +8,17 @@ struct PackedFields {
     let bits: Int
     let fields: Int
     let mask: SIMD16<UInt32>
+    /// `bits` in every lane: one variable shift per field in `fill`, where
+    /// a count recomputed as j * bits costs a multiply, overflow checks and a
+    /// move to a vector register per field.
+    let step: SIMD16<UInt32>
 
     init?(vocabularySize: UInt64) {
         guard vocabularySize & (vocabularySize - 1) == 0, vocabularySize <= 1 << 16 else { return nil }
         bits = vocabularySize.trailingZeroBitCount
         fields = 32 / bits
         mask = SIMD16(repeating: UInt32(vocabularySize - 1))
+        step = SIMD16(repeating: UInt32(bits))
     }
 
     /// Symbols per vector.
@@ -32,9 +37,12 @@ struct PackedFields {
         while n < count {
             let vector = source.nextVector()
             if n + perVector <= count {
-                let raw = UnsafeMutableRawPointer(out + n)
-                for j in 0..<fields {
-                    raw.storeBytes(of: field(j, of: vector), toByteOffset: 64 * j, as: SIMD16<UInt32>.self)
+                var raw = UnsafeMutableRawPointer(out + n)
+                var rest = vector
+                for _ in 0..<fields {
+                    raw.storeBytes(of: rest & mask, as: SIMD16<UInt32>.self)
+                    rest &>>= step
+                    raw += 64
                 }
             } else {
                 for j in 0..<fields {

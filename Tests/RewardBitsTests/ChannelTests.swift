@@ -234,6 +234,35 @@ struct ChannelTests {
         }
     }
 
+    /// The group kernel's sorting network against a set's count, on groups
+    /// chosen to break it: the extreme tokens 0 and 2^16 - 1, all equal, all
+    /// distinct, one repeat at every distance, every K from 1 to 32 (with
+    /// junk in the unused lanes), and random groups over small alphabets.
+    @Test("sorting-network distinct count equals the set's count")
+    func distinctTokensBySorting() {
+        var groups: [[UInt32]] = [[0], [65535], [65535, 0], Array(repeating: 65535, count: 32), Array(repeating: 0, count: 32),
+                                  (0..<32).map { UInt32($0) }, (0..<32).map { 65535 - UInt32($0) * 2047 }]
+        for k in 1...32 {
+            groups.append((0..<k).map { UInt32(($0 * 40503) % 65536) })
+            for distance in 1..<k {
+                var g = (0..<k).map { UInt32(65535 - $0) }
+                g[k - 1] = g[k - 1 - distance]
+                groups.append(g)
+            }
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let k = Int(state >> 59) + 1
+            let alphabet = [2, 16, 40, 1024, 65536][Int((state >> 40) % 5)]
+            groups.append((0..<k).map { i in UInt32((state &* UInt64(2 * i + 1) >> 20) % UInt64(alphabet)) })
+        }
+        for set in InstructionSet.allCases.filter(\.isSupported) {
+            let wrong = groups.filter { set.kernels.distinctTokensBySorting($0) != Set($0).count }
+            #expect(wrong.isEmpty, "\(set): \(wrong.count) groups miscounted, first \(wrong.first ?? [])")
+        }
+    }
+
     @Test("short last blocks: block size changes the streams but not the statistics")
     func blockSizes() throws {
         let channel = try TokenChannel(length: 50, episodes: 100_001, targetBias: 0.3, noise: 0.1)
