@@ -150,6 +150,31 @@ static inline __attribute__((always_inline)) int rb_distinct_tokens(const uint32
 #endif
 }
 
+/// The high (`high` nonzero) or low halves of the lane-wise 32x32 -> 64-bit
+/// products of `a` with `m`. Where the importing module is compiled for
+/// AVX-512: two unsigned 32-bit multiplies (even and odd lanes) and a
+/// two-source permute that picks the halves apart; called for both halves,
+/// the multiplies are shared, five single-uop instructions in all, only two
+/// on the multiplier port (a lane-wise 32-bit low multiply is two uops there
+/// on Intel cores). Elsewhere the same in portable code.
+static inline __attribute__((always_inline)) rb_u32x16 rb_multiply_half(rb_u32x16 a, uint32_t m, int high) {
+#if defined(__AVX512F__)
+    const __m512i factor = _mm512_set1_epi64((long long)m);
+    const __m512i even = _mm512_mul_epu32((__m512i)a, factor);
+    const __m512i odd = _mm512_mul_epu32(_mm512_shuffle_epi32((__m512i)a, (_MM_PERM_ENUM)0xF5), factor);
+    const __m512i lanes = high ? _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1)
+                               : _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+    return (rb_u32x16)_mm512_permutex2var_epi32(even, lanes, odd);
+#else
+    rb_u32x16 r;
+    for (int i = 0; i < 16; i++) {
+        uint64_t p = (uint64_t)a[i] * m;
+        r[i] = (uint32_t)(high ? p >> 32 : p);
+    }
+    return r;
+#endif
+}
+
 /// Asks for the cache line at `address` ahead of a load that will need it
 /// (a hint: no fault, no result).
 static inline __attribute__((always_inline)) void rb_prefetch(const void *address) {
