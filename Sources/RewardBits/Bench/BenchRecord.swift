@@ -112,7 +112,9 @@ public enum BenchEnvironment {
         return "\(name) (family \(family), model \(model), stepping \(stepping))"
     }
 
-    /// The commit of the working tree (with "+dirty" when it has changes).
+    /// The commit of the working tree (with "+dirty" when it has changes
+    /// outside bench-results/, so that recording twice in a row does not
+    /// mark the second run).
     public static var commit: String {
         func git(_ arguments: [String]) -> String? {
             let process = Process()
@@ -128,7 +130,7 @@ public enum BenchEnvironment {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard let head = git(["rev-parse", "--short", "HEAD"]) else { return "unknown" }
-        let dirty = (git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : "+dirty"
+        let dirty = (git(["status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)bench-results"]) ?? "").isEmpty ? "" : "+dirty"
         return head + dirty
     }
 
