@@ -26,13 +26,19 @@ public enum KernelSet: KernelFactory {
         }
     }
 
-    public static func distinctTokensBySorting(_ tokens: [UInt32]) -> Int {
-        precondition((1...32).contains(tokens.count) && tokens.allSatisfy { $0 < 1 << 16 })
-        // Whatever follows the group in the kernel's buffer (the next
-        // prompt's tokens) must not count: fill the unused lanes with junk.
-        let padded = tokens + (tokens.count..<32).map { UInt32($0 * 977 % 65536) }
-        let lanes = GroupPackedKernel.VectorLanes(groupSize: tokens.count)
-        return padded.withUnsafeBufferPointer { Int(rb_distinct_tokens($0.baseAddress!, lanes.first, lanes.second)) }
+    public static func distinctTokensBySorting(_ x: [UInt32], pairedWith y: [UInt32]) -> (alone: Int, paired: Int, partner: Int) {
+        precondition((1...32).contains(x.count) && y.count == x.count && (x + y).allSatisfy { $0 < 1 << 16 })
+        // The kernel's groups sit back to back: what follows a group of K < 32
+        // (the next group, junk here) must not count.
+        let k = x.count
+        let junk = (0..<64).map { UInt32($0 * 977 % 65536) }
+        let buffer = x + y + junk
+        let lanes = GroupPackedKernel.VectorLanes(groupSize: k)
+        return buffer.withUnsafeBufferPointer {
+            let base = $0.baseAddress!
+            let pair = rb_distinct_tokens_pair(base, base + k, lanes.first, lanes.second)
+            return (Int(rb_distinct_tokens(base, lanes.first, lanes.second)), Int(pair & 0xFF), Int(pair >> 8))
+        }
     }
 
     // MARK: single

@@ -237,7 +237,8 @@ struct ChannelTests {
     /// The group kernel's sorting network against a set's count, on groups
     /// chosen to break it: the extreme tokens 0 and 2^16 - 1, all equal, all
     /// distinct, one repeat at every distance, every K from 1 to 32 (with
-    /// junk in the unused lanes), and random groups over small alphabets.
+    /// junk in the unused lanes), and random groups over small alphabets;
+    /// each alone and side by side with another (the two-group network).
     @Test("sorting-network distinct count equals the set's count")
     func distinctTokensBySorting() {
         var groups: [[UInt32]] = [[0], [65535], [65535, 0], Array(repeating: 65535, count: 32), Array(repeating: 0, count: 32),
@@ -258,7 +259,17 @@ struct ChannelTests {
             groups.append((0..<k).map { i in UInt32((state &* UInt64(2 * i + 1) >> 20) % UInt64(alphabet)) })
         }
         for set in InstructionSet.allCases.filter(\.isSupported) {
-            let wrong = groups.filter { set.kernels.distinctTokensBySorting($0) != Set($0).count }
+            // Each group alone, and side by side with the next group of its
+            // size (the two-group network), in both places.
+            var wrong: [[UInt32]] = []
+            for (i, x) in groups.enumerated() {
+                let y = groups[(i + 1)...].first { $0.count == x.count } ?? x.reversed()
+                let counts = set.kernels.distinctTokensBySorting(x, pairedWith: y)
+                let swapped = set.kernels.distinctTokensBySorting(y, pairedWith: x)
+                if counts != (Set(x).count, Set(x).count, Set(y).count) || swapped.paired != Set(y).count || swapped.partner != Set(x).count {
+                    wrong.append(x)
+                }
+            }
             #expect(wrong.isEmpty, "\(set): \(wrong.count) groups miscounted, first \(wrong.first ?? [])")
         }
     }

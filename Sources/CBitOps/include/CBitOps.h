@@ -175,6 +175,65 @@ static inline __attribute__((always_inline)) rb_u32x16 rb_multiply_half(rb_u32x1
 #endif
 }
 
+/// The numbers of distinct tokens of two groups at once (`x` and `y`, lanes
+/// as in `rb_distinct_tokens`): `x`'s count in the low 8 bits of the result,
+/// `y`'s in the next 8.
+///
+/// Where the importing module is compiled for AVX-512 BW: the bitonic
+/// network of `rb_distinct_tokens` run on both groups side by side, token i
+/// of x in the low half and token i of y in the high half of a 32-bit lane,
+/// so the two take the same path: one register holds the lower and another
+/// the upper lane of each of the 16 pairs a step compares, every min and max
+/// does 32 useful comparisons, and between steps one two-source 32-bit
+/// permute per register lays out the next step's pairs (the table, from an
+/// enumeration of the network; where min and max land encodes each block's
+/// direction). Half the latency and fewer instructions per group than
+/// `rb_distinct_tokens`. Elsewhere, two calls of `rb_distinct_tokens`.
+static inline __attribute__((always_inline)) uint32_t rb_distinct_tokens_pair(const uint32_t *x, const uint32_t *y, uint16_t first, uint16_t second) {
+#if defined(__AVX512BW__) && defined(__AVX512F__)
+    static const uint32_t layouts[14][2][16] __attribute__((aligned(64))) = {
+        {{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30}, {17, 1, 19, 3, 21, 5, 23, 7, 25, 9, 27, 11, 29, 13, 31, 15}},
+        {{0, 16, 18, 2, 4, 20, 22, 6, 8, 24, 26, 10, 12, 28, 30, 14}, {1, 17, 19, 3, 5, 21, 23, 7, 9, 25, 27, 11, 13, 29, 31, 15}},
+        {{0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29}, {18, 2, 19, 3, 22, 6, 23, 7, 26, 10, 27, 11, 30, 14, 31, 15}},
+        {{0, 1, 16, 17, 20, 21, 4, 5, 8, 9, 24, 25, 28, 29, 12, 13}, {2, 3, 18, 19, 22, 23, 6, 7, 10, 11, 26, 27, 30, 31, 14, 15}},
+        {{0, 16, 2, 18, 20, 4, 22, 6, 8, 24, 10, 26, 28, 12, 30, 14}, {1, 17, 3, 19, 21, 5, 23, 7, 9, 25, 11, 27, 29, 13, 31, 15}},
+        {{0, 16, 1, 17, 2, 18, 3, 19, 8, 24, 9, 25, 10, 26, 11, 27}, {20, 4, 21, 5, 22, 6, 23, 7, 28, 12, 29, 13, 30, 14, 31, 15}},
+        {{0, 1, 2, 3, 16, 17, 18, 19, 24, 25, 26, 27, 8, 9, 10, 11}, {4, 5, 6, 7, 20, 21, 22, 23, 28, 29, 30, 31, 12, 13, 14, 15}},
+        {{0, 1, 16, 17, 4, 5, 20, 21, 24, 25, 8, 9, 28, 29, 12, 13}, {2, 3, 18, 19, 6, 7, 22, 23, 26, 27, 10, 11, 30, 31, 14, 15}},
+        {{0, 16, 2, 18, 4, 20, 6, 22, 24, 8, 26, 10, 28, 12, 30, 14}, {1, 17, 3, 19, 5, 21, 7, 23, 25, 9, 27, 11, 29, 13, 31, 15}},
+        {{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}, {24, 8, 25, 9, 26, 10, 27, 11, 28, 12, 29, 13, 30, 14, 31, 15}},
+        {{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}, {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}},
+        {{0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27}, {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31}},
+        {{0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29}, {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31}},
+        {{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30}, {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31}},
+    };
+    __m512i leadX = _mm512_set1_epi32((int)x[0]), leadY = _mm512_set1_epi32((int)y[0]);
+    __m512i x0 = _mm512_mask_blend_epi32(first, leadX, _mm512_loadu_si512(x));
+    __m512i x1 = _mm512_mask_blend_epi32(second, leadX, _mm512_loadu_si512(x + 16));
+    __m512i y0 = _mm512_mask_blend_epi32(first, leadY, _mm512_loadu_si512(y));
+    __m512i y1 = _mm512_mask_blend_epi32(second, leadY, _mm512_loadu_si512(y + 16));
+    __m512i low = _mm512_or_si512(x0, _mm512_slli_epi32(y0, 16));
+    __m512i high = _mm512_or_si512(x1, _mm512_slli_epi32(y1, 16));
+    for (int step = 0; step < 14; step++) {
+        __m512i lesser = _mm512_min_epu16(low, high), greater = _mm512_max_epu16(low, high);
+        low = _mm512_permutex2var_epi32(lesser, _mm512_load_si512(layouts[step][0]), greater);
+        high = _mm512_permutex2var_epi32(lesser, _mm512_load_si512(layouts[step][1]), greater);
+    }
+    __m512i lesser = _mm512_min_epu16(low, high), greater = _mm512_max_epu16(low, high);
+    // Sorted: token 2j of each group is lane j of `lesser`, token 2j + 1
+    // lane j of `greater` (x in the even 16-bit halves, y in the odd).
+    // Compare 2j with 2j + 1, then 2j + 1 with 2j + 2.
+    uint32_t inPair = _mm512_cmpeq_epi16_mask(lesser, greater);
+    __m512i next = _mm512_alignr_epi32(lesser, lesser, 1);
+    uint32_t across = _mm512_cmpeq_epi16_mask(greater, next) & 0x3FFFFFFFu;
+    uint32_t dx = 32 - __builtin_popcount(inPair & 0x55555555u) - __builtin_popcount(across & 0x55555555u);
+    uint32_t dy = 32 - __builtin_popcount(inPair & 0xAAAAAAAAu) - __builtin_popcount(across & 0xAAAAAAAAu);
+    return dx | dy << 8;
+#else
+    return (uint32_t)rb_distinct_tokens(x, first, second) | (uint32_t)rb_distinct_tokens(y, first, second) << 8;
+#endif
+}
+
 /// Asks for the cache line at `address` ahead of a load that will need it
 /// (a hint: no fault, no result).
 static inline __attribute__((always_inline)) void rb_prefetch(const void *address) {

@@ -12,11 +12,12 @@ public protocol KernelFactory {
     /// kernels read it (for throughput benchmarks of the generator itself).
     static func fillPhilox(_ words: UnsafeMutablePointer<UInt32>, count: Int, stream: StreamKey)
 
-    /// The number of distinct tokens among `tokens` (1 to 32 of them, each
-    /// below 2^16) as the group kernel's in-register sorting network counts
-    /// them in this copy (for the tests: the AVX-512 copy runs the network,
-    /// the others its scalar fallback).
-    static func distinctTokensBySorting(_ tokens: [UInt32]) -> Int
+    /// The numbers of distinct tokens among `x` and among `y` (two groups of
+    /// the same size K, 1 to 32 tokens each below 2^16) as the group
+    /// kernel's in-register sorting networks count them in this copy: x
+    /// alone, then x and y side by side (for the tests: the AVX-512 copy
+    /// runs the networks, the others their scalar fallback).
+    static func distinctTokensBySorting(_ x: [UInt32], pairedWith y: [UInt32]) -> (alone: Int, paired: Int, partner: Int)
 
     // single
     static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
