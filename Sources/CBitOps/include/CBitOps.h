@@ -60,96 +60,6 @@ static inline __attribute__((always_inline)) uint16_t rb_lanes_equal(rb_u32x16 a
 #endif
 }
 
-#if defined(__AVX512BW__) && defined(__AVX512F__)
-/// One compare-exchange step of a bitonic sorting network over 32 16-bit
-/// lanes: every lane meets `partner` (its partner lane's value) and keeps
-/// the larger where `takeMax` has its bit, the smaller elsewhere.
-static inline __attribute__((always_inline)) __m512i rb_sort_step(__m512i v, __m512i partner, __mmask32 takeMax) {
-    return _mm512_mask_max_epu16(_mm512_min_epu16(v, partner), takeMax, v, partner);
-}
-#endif
-
-/// The number of distinct values among the tokens `group[i]` (each below
-/// 2^16) whose lane bit is set: i < 16 in `first` (bit i), 16 <= i < 32 in
-/// `second` (bit i - 16). Bit 0 of `first` must be set; all 32 words
-/// `group[0..<32]` must be readable.
-///
-/// Where the importing module is compiled for AVX-512 BW: the unused lanes
-/// take token 0's value (so they add nothing), the 32 tokens are packed into
-/// 16-bit lanes of one register, sorted there by a bitonic network (15
-/// min/max steps, whose partner lanes come from two rotates and three
-/// shuffles, the rotates on another port than the shuffles on Intel cores),
-/// and the count is 32 less the lanes equal to their left neighbour. No
-/// store, no conflict detection (microcoded on Intel). Elsewhere a double
-/// loop, same result.
-static inline __attribute__((always_inline)) int rb_distinct_tokens(const uint32_t *group, uint16_t first, uint16_t second) {
-#if defined(__AVX512BW__) && defined(__AVX512F__)
-    __m512i lead = _mm512_set1_epi32((int)group[0]);
-    __m512i a = _mm512_mask_blend_epi32(first, lead, _mm512_loadu_si512(group));
-    __m512i b = _mm512_mask_blend_epi32(second, lead, _mm512_loadu_si512(group + 16));
-    // Order does not matter before a sort: the in-lane pack is the cheap one.
-    __m512i v = _mm512_packus_epi32(a, b);
-    // Partner lane i ^ d for d = 1, 2, 4, 8, 16.
-#define RB_PARTNER_1(x) _mm512_rol_epi32((x), 16)
-#define RB_PARTNER_2(x) _mm512_rol_epi64((x), 32)
-#define RB_PARTNER_4(x) _mm512_shuffle_epi32((x), (_MM_PERM_ENUM)0x4E)
-#define RB_PARTNER_8(x) _mm512_shuffle_i64x2((x), (x), 0xB1)
-#define RB_PARTNER_16(x) _mm512_shuffle_i64x2((x), (x), 0x4E)
-    // Step (s, d) for s = 2, 4, .., 32 and d = s / 2, .., 1 keeps the max
-    // in lane i iff (i & d != 0) != (i & s != 0): blocks of s sorted
-    // ascending and descending by turns, then merged. The masks are loaded
-    // from memory (a load-port uop), not built in a general register and
-    // moved (a shuffle-port uop on Intel, where the shuffles already queue).
-    static const __mmask32 masks[15] = {
-        0x66666666u, 0x3C3C3C3Cu, 0x5A5A5A5Au, 0x0FF00FF0u, 0x33CC33CCu,
-        0x55AA55AAu, 0x00FFFF00u, 0x0F0FF0F0u, 0x3333CCCCu, 0x5555AAAAu,
-        0xFFFF0000u, 0xFF00FF00u, 0xF0F0F0F0u, 0xCCCCCCCCu, 0xAAAAAAAAu,
-    };
-    // Hidden from the optimizer, which would fold the loads back into
-    // immediates (and non-const only because `_load_mask32` is declared
-    // so; it reads).
-    __mmask32 *takeMax = (__mmask32 *)masks;
-    __asm__("" : "+r"(takeMax));
-    v = rb_sort_step(v, RB_PARTNER_1(v), _load_mask32(takeMax + 0));
-    v = rb_sort_step(v, RB_PARTNER_2(v), _load_mask32(takeMax + 1));
-    v = rb_sort_step(v, RB_PARTNER_1(v), _load_mask32(takeMax + 2));
-    v = rb_sort_step(v, RB_PARTNER_4(v), _load_mask32(takeMax + 3));
-    v = rb_sort_step(v, RB_PARTNER_2(v), _load_mask32(takeMax + 4));
-    v = rb_sort_step(v, RB_PARTNER_1(v), _load_mask32(takeMax + 5));
-    v = rb_sort_step(v, RB_PARTNER_8(v), _load_mask32(takeMax + 6));
-    v = rb_sort_step(v, RB_PARTNER_4(v), _load_mask32(takeMax + 7));
-    v = rb_sort_step(v, RB_PARTNER_2(v), _load_mask32(takeMax + 8));
-    v = rb_sort_step(v, RB_PARTNER_1(v), _load_mask32(takeMax + 9));
-    v = rb_sort_step(v, RB_PARTNER_16(v), _load_mask32(takeMax + 10));
-    v = rb_sort_step(v, RB_PARTNER_8(v), _load_mask32(takeMax + 11));
-    v = rb_sort_step(v, RB_PARTNER_4(v), _load_mask32(takeMax + 12));
-    v = rb_sort_step(v, RB_PARTNER_2(v), _load_mask32(takeMax + 13));
-    v = rb_sort_step(v, RB_PARTNER_1(v), _load_mask32(takeMax + 14));
-#undef RB_PARTNER_1
-#undef RB_PARTNER_2
-#undef RB_PARTNER_4
-#undef RB_PARTNER_8
-#undef RB_PARTNER_16
-    const __m512i left = _mm512_set_epi16(30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
-                                          14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
-    __mmask32 repeats = _mm512_cmpeq_epi16_mask(v, _mm512_permutexvar_epi16(left, v)) & ~(__mmask32)1;
-    return 32 - __builtin_popcount(repeats);
-#else
-    int count = 0;
-    for (int i = 0; i < 32; i++) {
-        int active = i < 16 ? (first >> i) & 1 : (second >> (i - 16)) & 1;
-        if (!active) { continue; }
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++) {
-            int earlier = j < 16 ? (first >> j) & 1 : (second >> (j - 16)) & 1;
-            seen = earlier && group[j] == group[i];
-        }
-        count += !seen;
-    }
-    return count;
-#endif
-}
-
 /// The high (`high` nonzero) or low halves of the lane-wise 32x32 -> 64-bit
 /// products of `a` with `m`. Where the importing module is compiled for
 /// AVX-512: two unsigned 32-bit multiplies (even and odd lanes) and a
@@ -175,20 +85,43 @@ static inline __attribute__((always_inline)) rb_u32x16 rb_multiply_half(rb_u32x1
 #endif
 }
 
-/// The numbers of distinct tokens of two groups at once (`x` and `y`, lanes
-/// as in `rb_distinct_tokens`): `x`'s count in the low 8 bits of the result,
-/// `y`'s in the next 8.
+/// The number of distinct values among the tokens `group[i]` whose lane bit
+/// is set: i < 16 in `first` (bit i), 16 <= i < 32 in `second` (bit i - 16).
+/// The reference loop; see `rb_distinct_tokens`.
+static inline __attribute__((always_inline)) int rb_distinct_tokens_scalar(const uint32_t *group, uint16_t first, uint16_t second) {
+    int count = 0;
+    for (int i = 0; i < 32; i++) {
+        int active = i < 16 ? (first >> i) & 1 : (second >> (i - 16)) & 1;
+        if (!active) { continue; }
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++) {
+            int earlier = j < 16 ? (first >> j) & 1 : (second >> (j - 16)) & 1;
+            seen = earlier && group[j] == group[i];
+        }
+        count += !seen;
+    }
+    return count;
+}
+
+/// The numbers of distinct tokens of two groups at once, `x` and `y`, each
+/// of the tokens below 2^16 whose lane bit is set (i < 16 in `first`, bit i;
+/// 16 <= i < 32 in `second`, bit i - 16; bit 0 of `first` set; all 32 words
+/// from `x` and from `y` readable): `x`'s count in the low 8 bits of the
+/// result, `y`'s in the next 8.
 ///
-/// Where the importing module is compiled for AVX-512 BW: the bitonic
-/// network of `rb_distinct_tokens` run on both groups side by side, token i
-/// of x in the low half and token i of y in the high half of a 32-bit lane,
-/// so the two take the same path: one register holds the lower and another
-/// the upper lane of each of the 16 pairs a step compares, every min and max
-/// does 32 useful comparisons, and between steps one two-source 32-bit
-/// permute per register lays out the next step's pairs (the table, from an
-/// enumeration of the network; where min and max land encodes each block's
-/// direction). Half the latency and fewer instructions per group than
-/// `rb_distinct_tokens`. Elsewhere, two calls of `rb_distinct_tokens`.
+/// Where the importing module is compiled for AVX-512 BW: the unused lanes
+/// take token 0's value (so they add nothing), and both groups are sorted by
+/// one bitonic network (15 min/max steps) side by side, token i of x in the
+/// low half and token i of y in the high half of a 32-bit lane, so the two
+/// take the same path: one register holds the lower and another the upper
+/// lane of each of the 16 pairs a step compares, every min and max does 32
+/// useful comparisons, and between steps one two-source 32-bit permute per
+/// register lays out the next step's pairs (the table, from an enumeration
+/// of the network; where min and max land encodes each block's direction).
+/// The count is 32 less the tokens equal to their predecessor in sorted
+/// order. No store, no conflict detection (microcoded on Intel), and half
+/// the latency per group of a network over one group (which was bound by
+/// it). Elsewhere the reference loop, same result.
 static inline __attribute__((always_inline)) uint32_t rb_distinct_tokens_pair(const uint32_t *x, const uint32_t *y, uint16_t first, uint16_t second) {
 #if defined(__AVX512BW__) && defined(__AVX512F__)
     static const uint32_t layouts[14][2][16] __attribute__((aligned(64))) = {
@@ -230,7 +163,18 @@ static inline __attribute__((always_inline)) uint32_t rb_distinct_tokens_pair(co
     uint32_t dy = 32 - __builtin_popcount(inPair & 0xAAAAAAAAu) - __builtin_popcount(across & 0xAAAAAAAAu);
     return dx | dy << 8;
 #else
-    return (uint32_t)rb_distinct_tokens(x, first, second) | (uint32_t)rb_distinct_tokens(y, first, second) << 8;
+    return (uint32_t)rb_distinct_tokens_scalar(x, first, second) | (uint32_t)rb_distinct_tokens_scalar(y, first, second) << 8;
+#endif
+}
+
+/// The number of distinct tokens of one group (lanes and bounds as in
+/// `rb_distinct_tokens_pair`): the group paired with itself where the
+/// importing module is compiled for AVX-512 BW, the reference loop elsewhere.
+static inline __attribute__((always_inline)) int rb_distinct_tokens(const uint32_t *group, uint16_t first, uint16_t second) {
+#if defined(__AVX512BW__) && defined(__AVX512F__)
+    return (int)(rb_distinct_tokens_pair(group, group, first, second) & 0xFF);
+#else
+    return rb_distinct_tokens_scalar(group, first, second);
 #endif
 }
 
