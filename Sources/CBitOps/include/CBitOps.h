@@ -116,8 +116,9 @@ static inline __attribute__((always_inline)) int rb_distinct_tokens_scalar(const
 /// take the same path: one register holds the lower and another the upper
 /// lane of each of the 16 pairs a step compares, every min and max does 32
 /// useful comparisons, and between steps one two-source 32-bit permute per
-/// register lays out the next step's pairs (the table, from an enumeration
-/// of the network; where min and max land encodes each block's direction).
+/// register lays out the next step's pairs (the table, printed by
+/// scripts/sorting-network-layouts from an enumeration of the network; where
+/// min and max land encodes each block's direction).
 /// The count is 32 less the tokens equal to their predecessor in sorted
 /// order. No store, no conflict detection (microcoded on Intel), and half
 /// the latency per group of a network over one group (which was bound by
