@@ -122,7 +122,6 @@ struct BenchCommand: ParsableCommand {
             return w
         }
         let build = "release, one binary with portable/avx2/avx512 kernels chosen at run time"
-        let calibration = BenchRunner.calibrate()
         // The repeats run in rounds over every row, so that a slow spell of a
         // shared machine hits all rows alike (the 1- and 2-thread rows of a
         // workload above all) instead of one row's repeats.
@@ -131,6 +130,10 @@ struct BenchCommand: ParsableCommand {
         let rounds = max(1, `repeat`)
         for round in 1...rounds {
             for (index, (set, workload, n)) in rows.enumerated() {
+                // Calibrated next to each measurement: a shared machine's
+                // speed drifts within a run, and one calibration at its start
+                // would not follow the drift.
+                let calibration = BenchRunner.calibrate()
                 var r = try BenchRunner.measure(workload, threads: n, scale: scale, repeats: 1,
                                                 instructionSet: set, build: build)
                 r.calibration = calibration
@@ -166,8 +169,8 @@ struct BenchCommand: ParsableCommand {
                 guard let workload = Workload.named(record.workload),
                       let set = InstructionSet(rawValue: record.instructionSet) else { continue }
                 var best = record
-                let recalibrated = BenchRunner.calibrate()
                 for _ in 0..<confirm {
+                    let recalibrated = BenchRunner.calibrate()
                     var again = try BenchRunner.measure(workload, threads: record.threads, scale: scale, repeats: 1,
                                                         instructionSet: set, build: record.build)
                     again.calibration = recalibrated
