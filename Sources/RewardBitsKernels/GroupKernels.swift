@@ -29,7 +29,17 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
         var statistics = GroupStatistics()
         var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
+        #if REWARDBITS_AVX512
+        // K <= 32 where conflict detection is fast: a group's first
+        // occurrences found in registers instead of by a bitmap insert and
+        // reset per token; the same tokens count, summed in the same order.
+        let inRegisters = k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
+        let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
+        #endif
+        // 32 tokens of padding: the register path loads 32 from the start of
+        // every group, whatever K (the lanes past K are masked off).
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k + 32)
+        tokens.initialize(repeating: 0, count: batchPrompts * k + 32)
         counts.withUnsafeMutableBufferPointer { counts in
             var done = 0
             while done < samples {
@@ -38,6 +48,19 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
                 for prompt in 0..<batch {
                     let group = tokens + prompt * k
                     var m = 0
+                    #if REWARDBITS_AVX512
+                    if inRegisters {
+                        let fresh = GroupPackedKernel.freshLanes(group, lanes)
+                        m = fresh.first.nonzeroBitCount &+ fresh.second.nonzeroBitCount
+                        if pointwise {
+                            let answer = answers.draw(&source)
+                            counts[2 * m + (GroupPackedKernel.contains(group, lanes, answer) ? 1 : 0)] += 1
+                        } else {
+                            counts[m] += 1
+                        }
+                        continue
+                    }
+                    #endif
                     for i in 0..<k where distinct.insert(group[i]) { m += 1 }
                     if pointwise {
                         let answer = answers.draw(&source)
@@ -98,7 +121,17 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         var moments = Moments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
+        #if REWARDBITS_AVX512
+        // K <= 32 where conflict detection is fast: a group's first
+        // occurrences found in registers instead of by a bitmap insert and
+        // reset per token; the same tokens count, summed in the same order.
+        let inRegisters = k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
+        let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
+        #endif
+        // 32 tokens of padding: the register path loads 32 from the start of
+        // every group, whatever K (the lanes past K are masked off).
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k + 32)
+        tokens.initialize(repeating: 0, count: batchPrompts * k + 32)
         counts.withUnsafeMutableBufferPointer { counts in
             massAndEntropy.withUnsafeBufferPointer { table in
                 do {
@@ -117,6 +150,26 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                                 let group = tokens + prompt * k
                                 var m = 0
                                 var sums = SIMD2<Double>()
+                                #if REWARDBITS_AVX512
+                                if inRegisters {
+                                    let fresh = GroupPackedKernel.freshLanes(group, lanes)
+                                    let bits = UInt32(fresh.first) | UInt32(fresh.second) &<< 16
+                                    for i in 0..<k {
+                                        sums += table[Int(group[i])] * ((bits &>> UInt32(i)) & 1 == 1 ? 1 : 0)
+                                    }
+                                    m = bits.nonzeroBitCount
+                                    let mass = sums[0], entropy = sums[1]
+                                    if pointwise {
+                                        let answer = prior.draw(&source)
+                                        moments.add(GroupPackedKernel.contains(group, lanes, answer)
+                                                    ? surprise[Int(answer)] : Information.minusLog2OneMinus(min(mass, 1.0.nextDown)))
+                                    } else {
+                                        moments.add(entropy + Information.psi(mass))
+                                    }
+                                    counts[m] += 1
+                                    continue
+                                }
+                                #endif
                                 for i in 0..<k {
                                     let t = group[i]
                                     // Branch-free: with a concentrated policy
@@ -342,6 +395,15 @@ struct GroupPackedKernel: SourceKernel {
     /// per token.
     @inline(__always)
     static func distinct(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> Int {
+        let fresh = freshLanes(group, lanes)
+        return fresh.first.nonzeroBitCount &+ fresh.second.nonzeroBitCount
+    }
+
+    /// The lanes holding a token's first occurrence in a group of K <= 32
+    /// (bit i of `first`: token i; of `second`: token 16 + i), found as in
+    /// `distinct`.
+    @inline(__always)
+    static func freshLanes(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> (first: UInt16, second: UInt16) {
         let raw = UnsafeRawPointer(group)
         let a = raw.loadUnaligned(as: SIMD16<UInt32>.self)
         let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
@@ -353,8 +415,7 @@ struct GroupPackedKernel: SourceKernel {
         let highOfB = rb_lanes_repeating(SIMD16(lowHalf: a.lowHalf, highHalf: b.highHalf), lowA)
             | rb_lanes_repeating(SIMD16(lowHalf: a.highHalf, highHalf: b.highHalf), highA)
         let inB = (repeatsB | (lowOfB &>> 8) | (highOfB & 0xFF00)) & lanes.second
-        return lanes.first.nonzeroBitCount &+ lanes.second.nonzeroBitCount
-            &- repeatsA.nonzeroBitCount &- inB.nonzeroBitCount
+        return (lanes.first & ~repeatsA, lanes.second & ~inB)
     }
 
     /// Whether `token` is one of the group's.

@@ -286,13 +286,27 @@ struct CLITests {
     /// other copies; all three must give the same numbers (forced here
     /// through REWARDBITS_GROUP_DISTINCT), for K = 32 and for groups that
     /// leave lanes unused, up to V = 2^16 (the largest token the sorting
-    /// network's 16-bit lanes hold).
+    /// network's 16-bit lanes hold). The kernels for other priors and
+    /// policies (any V) find a group's first occurrences by conflict
+    /// detection with "conflict" and by a bitmap or hash set otherwise.
     @Test("group: conflict detection, sorting network and stamps give identical results")
     func groupDistinctMethods() throws {
         guard InstructionSet.avx512.isSupported else { return }
         for args in [["--vocab", "1024", "--group", "32"], ["--vocab", "64", "--group", "19", "--estimator", "pointwise"],
                      ["--vocab", "2", "--group", "32"], ["--vocab", "65536", "--group", "32", "--estimator", "pointwise"],
-                     ["--vocab", "16", "--group", "1"], ["--vocab", "8", "--group", "16"], ["--vocab", "4096", "--group", "31"]] {
+                     ["--vocab", "16", "--group", "1"], ["--vocab", "8", "--group", "16"], ["--vocab", "4096", "--group", "31"],
+                     // Non-uniform priors: the generic group kernel, whose
+                     // K <= 32 register path runs with conflict detection.
+                     ["--vocab", "65536", "--group", "32", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
+                     ["--vocab", "1000", "--group", "17", "--prior", "zipf:1.3", "--policy", "zipf:0.8", "--estimator", "pointwise"],
+                     ["--vocab", "50", "--group", "32", "--prior", "zipf:2", "--policy", "zipf:2", "--estimator", "pointwise"],
+                     ["--vocab", "300000", "--group", "31", "--prior", "zipf:1.1", "--estimator", "pointwise"],
+                     ["--vocab", "100", "--group", "1", "--prior", "zipf:1.1"],
+                     ["--vocab", "100", "--group", "33", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
+                     // Uniform prior, other policies or V > 2^16.
+                     ["--vocab", "1024", "--group", "32", "--policy", "zipf:1.1"],
+                     ["--vocab", "100000", "--group", "20", "--estimator", "pointwise"],
+                     ["--vocab", "2000000", "--group", "32", "--policy", "zipf:1.05", "--estimator", "pointwise"]] {
             let command = ["estimate", "group"] + args + ["--prompts", "200001", "--json"]
             let outputs = try ["conflict", "sort", "stamps"].map { method in
                 let r = try CLI.run(command, environment: ["REWARDBITS_SIMD": "avx512", "REWARDBITS_GROUP_DISTINCT": method])
