@@ -340,9 +340,12 @@ struct GroupPackedKernel: SourceKernel {
 
     /// Conflict detection on AMD (the CPUs with AVX-512 there are Zen 4 and
     /// 5; on a Zen 4 it ran 1.7x the sorting network and 2.5x the stamps),
-    /// the sorting network elsewhere (measured on an Emerald Rapids). All three give the same counts.
-    /// REWARDBITS_GROUP_DISTINCT=conflict|sort|stamps overrides the choice
-    /// (to measure any of them here).
+    /// the sorting network elsewhere (measured on an Emerald Rapids). All
+    /// three give the same counts. The kernels for other priors and policies
+    /// use conflict detection where this says so, and their bitmap or hash
+    /// set otherwise (the sorting network gives counts, not which lanes are
+    /// first occurrences). REWARDBITS_GROUP_DISTINCT=conflict|sort|stamps
+    /// overrides the choice (to measure any of them here).
     static let distinctCounting: DistinctCounting = {
         switch ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] {
         case "conflict": return .conflictDetection
