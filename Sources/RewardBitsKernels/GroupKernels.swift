@@ -5,6 +5,25 @@ import CBitOps
 /// Number of tokens a group kernel draws per batch (whole prompts).
 private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
 
+#if REWARDBITS_AVX512
+/// Whether the kernels for other priors and policies find a group's first
+/// occurrences in registers (`GroupPackedKernel.freshLanes`) instead of by a
+/// bitmap or hash-set insert and reset per token: for K <= 32 where conflict
+/// detection is fast. The same tokens count, summed in the same order.
+private func firstOccurrencesInRegisters(_ k: Int) -> Bool {
+    k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
+}
+#endif
+
+/// Room for `count` tokens and 32 more, zeroed: the register path loads 32
+/// tokens from the start of every group, whatever K (the lanes past K are
+/// masked off).
+private func paddedTokens(_ count: Int) -> UnsafeMutablePointer<UInt32> {
+    let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: count + 32)
+    tokens.initialize(repeating: 0, count: count + 32)
+    return tokens
+}
+
 /// Uniform prior: the value depends on M (rb) or on M and whether S was drawn
 /// (pointwise), so a block reduces to integer counts per class.
 struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
@@ -30,16 +49,10 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
         var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         #if REWARDBITS_AVX512
-        // K <= 32 where conflict detection is fast: a group's first
-        // occurrences found in registers instead of by a bitmap insert and
-        // reset per token; the same tokens count, summed in the same order.
-        let inRegisters = k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
+        let inRegisters = firstOccurrencesInRegisters(k)
         let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
         #endif
-        // 32 tokens of padding: the register path loads 32 from the start of
-        // every group, whatever K (the lanes past K are masked off).
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k + 32)
-        tokens.initialize(repeating: 0, count: batchPrompts * k + 32)
+        let tokens = paddedTokens(batchPrompts * k)
         counts.withUnsafeMutableBufferPointer { counts in
             var done = 0
             while done < samples {
@@ -122,16 +135,10 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         var counts = [UInt64](repeating: 0, count: k + 1)
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         #if REWARDBITS_AVX512
-        // K <= 32 where conflict detection is fast: a group's first
-        // occurrences found in registers instead of by a bitmap insert and
-        // reset per token; the same tokens count, summed in the same order.
-        let inRegisters = k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
+        let inRegisters = firstOccurrencesInRegisters(k)
         let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
         #endif
-        // 32 tokens of padding: the register path loads 32 from the start of
-        // every group, whatever K (the lanes past K are masked off).
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k + 32)
-        tokens.initialize(repeating: 0, count: batchPrompts * k + 32)
+        let tokens = paddedTokens(batchPrompts * k)
         counts.withUnsafeMutableBufferPointer { counts in
             massAndEntropy.withUnsafeBufferPointer { table in
                 do {
