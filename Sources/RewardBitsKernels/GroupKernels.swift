@@ -359,9 +359,7 @@ struct GroupPackedKernel: SourceKernel {
         case "sort": return .sortingNetwork
         case "stamps": return .stamps
         default:
-            guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return .sortingNetwork }
-            let amd = text.split(separator: "\n").first { $0.hasPrefix("vendor_id") }?.contains("AuthenticAMD") ?? false
-            return amd ? .conflictDetection : .sortingNetwork
+            return CPUInfo.field("vendor_id") == "AuthenticAMD" ? .conflictDetection : .sortingNetwork
         }
     }()
 

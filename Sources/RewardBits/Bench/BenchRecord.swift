@@ -97,16 +97,7 @@ public enum BenchEnvironment {
     /// report only "AMD EPYC", which does not tell Zen 4 (family 25) from
     /// Zen 5 (family 26), and their speeds differ by more than half.
     public static var cpuModel: String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-        let lines = text.split(separator: "\n")
-        func field(_ name: String) -> String? {
-            for line in lines {
-                guard let colon = line.firstIndex(of: ":"),
-                      line[..<colon].trimmingCharacters(in: .whitespaces) == name else { continue }
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-            return nil
-        }
+        let field = CPUInfo.field
         guard let name = field("model name") else { return "unknown" }
         guard let family = field("cpu family"), let model = field("model"), let stepping = field("stepping") else { return name }
         return "\(name) (family \(family), model \(model), stepping \(stepping))"

@@ -28,12 +28,7 @@ public enum InstructionSet: String, Sendable, CaseIterable, CustomStringConverti
     }
 
     /// The CPU's feature flags (Linux: /proc/cpuinfo).
-    static let cpuFlags: Set<String> = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-    }()
+    static let cpuFlags: Set<String> = Set((CPUInfo.field("flags") ?? "").split(separator: " ").map(String.init))
 
     /// True when this copy was compiled for the machine's architecture and
     /// the CPU (and OS) support its instructions.
