@@ -24,6 +24,40 @@ private func paddedTokens(_ count: Int) -> UnsafeMutablePointer<UInt32> {
     return tokens
 }
 
+/// A batch's per-prompt sums (Q, sum_d phi(q_d)) waiting for their psi(Q),
+/// which is then taken eight prompts at a time (`Information.psi` on SIMD8)
+/// and added to the moments in prompt order.
+private struct PendingValues {
+    let masses: UnsafeMutablePointer<Double>
+    let entropies: UnsafeMutablePointer<Double>
+    let capacity: Int
+
+    init(capacity: Int) {
+        // Whole vectors; the lanes past a batch's end are zeros and unused.
+        self.capacity = (capacity + 7) / 8 * 8
+        masses = .allocate(capacity: self.capacity)
+        masses.initialize(repeating: 0, count: self.capacity)
+        entropies = .allocate(capacity: self.capacity)
+        entropies.initialize(repeating: 0, count: self.capacity)
+    }
+
+    func add(_ count: Int, to moments: inout Moments) {
+        var start = 0
+        while start < count {
+            let mass = UnsafeRawPointer(masses + start).loadUnaligned(as: SIMD8<Double>.self)
+            let entropy = UnsafeRawPointer(entropies + start).loadUnaligned(as: SIMD8<Double>.self)
+            let values = entropy + Information.psi(mass)
+            for lane in 0..<min(8, count - start) { moments.add(values[lane]) }
+            start += 8
+        }
+    }
+
+    func release() {
+        masses.deallocate()
+        entropies.deallocate()
+    }
+}
+
 /// Uniform prior: the value depends on M (rb) or on M and whether S was drawn
 /// (pointwise), so a block reduces to integer counts per class.
 struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
@@ -139,6 +173,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
         #endif
         let tokens = paddedTokens(batchPrompts * k)
+        let pending = PendingValues(capacity: batchPrompts)
         counts.withUnsafeMutableBufferPointer { counts in
             massAndEntropy.withUnsafeBufferPointer { table in
                 do {
@@ -171,7 +206,8 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                                         moments.add(GroupPackedKernel.contains(group, lanes, answer)
                                                     ? surprise[Int(answer)] : Information.minusLog2OneMinus(min(mass, 1.0.nextDown)))
                                     } else {
-                                        moments.add(entropy + Information.psi(mass))
+                                        pending.masses[prompt] = mass
+                                        pending.entropies[prompt] = entropy
                                     }
                                     counts[m] += 1
                                     continue
@@ -191,11 +227,13 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                                     moments.add(distinct.contains(answer)
                                                 ? surprise[Int(answer)] : Information.minusLog2OneMinus(min(mass, 1.0.nextDown)))
                                 } else {
-                                    moments.add(entropy + Information.psi(mass))
+                                    pending.masses[prompt] = mass
+                                    pending.entropies[prompt] = entropy
                                 }
                                 counts[m] += 1
                                 distinct.reset(group, count: k)
                             }
+                            if !pointwise { pending.add(batch, to: &moments) }
                             done += batch
                         }
                     }
@@ -203,6 +241,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
             }
         }
         tokens.deallocate()
+        pending.release()
         distinct.release()
         statistics.classes.counts = counts
         statistics.moments = moments
