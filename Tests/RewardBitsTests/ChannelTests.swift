@@ -212,6 +212,11 @@ struct ChannelTests {
                 try GroupChannel(vocabularySize: 1 << 16, groupSize: 32, prompts: 20_001).run(settings: settings),
                 try GroupChannel(vocabularySize: 5000, groupSize: 16, prompts: 20_000, prior: .zipf(1.1), policy: .zipf(1.1))
                     .run(settings: settings),
+                // Alias draws: eight at a time by a gather on AVX-512, with
+                // scalar tails (odd counts) and 1 or 17 column bits.
+                try GroupChannel(vocabularySize: 70_000, groupSize: 7, prompts: 20_001, prior: .zipf(1.1), policy: .zipf(1.1))
+                    .run(settings: settings),
+                try SingleChannel(vocabularySize: 2, prior: .zipf(1.1), policy: .zipf(2), rollouts: 100_001).run(settings: settings),
                 try GroupChannel(vocabularySize: 64, groupSize: 8, prompts: 20_000, noise: 0.1).run(settings: settings),
                 try TokenChannel(length: 300, episodes: 20_001, targetBias: 0.3, noise: 0.1).run(settings: settings),
                 try TokenChannel(length: 256, episodes: 20_001, noise: 0.1).run(settings: settings),

@@ -1,0 +1,1 @@
+../RewardBitsKernels/AliasSampler.swift
