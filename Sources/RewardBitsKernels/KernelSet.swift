@@ -51,7 +51,7 @@ public enum KernelSet: KernelFactory {
         }
         switch policy {
         case .uniform(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
-        case .alias(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: AliasSampler(p), vocabularySize: vocabularySize, noise: noise))
+        case .alias(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
         }
     }
 
@@ -59,9 +59,9 @@ public enum KernelSet: KernelFactory {
                                        center: Double, binWidth: Double?) -> any BlockKernel<Moments> {
         switch policy {
         case .uniform(let p):
-            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: AliasSampler(prior), noise: noise, table: table, center: center, binWidth: binWidth))
+            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))
         case .alias(let p):
-            return SpecializedKernel(SinglePointwiseKernel(policy: AliasSampler(p), prior: AliasSampler(prior), noise: noise, table: table, center: center, binWidth: binWidth))
+            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))
         }
     }
 
@@ -69,7 +69,7 @@ public enum KernelSet: KernelFactory {
                                 binWidth: Double?) -> any BlockKernel<Moments> {
         switch policy {
         case .uniform(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, binWidth: binWidth))
-        case .alias(let p): return SpecializedKernel(SingleRBKernel(policy: AliasSampler(p), table: table, constant: constant, center: center, binWidth: binWidth))
+        case .alias(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, binWidth: binWidth))
         }
     }
 
@@ -79,11 +79,11 @@ public enum KernelSet: KernelFactory {
         case (.uniform(let p), .uniform(let q)):
             return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
         case (.uniform(let p), .alias(let q)):
-            return SpecializedKernel(SinglePluginKernel(policy: p, prior: AliasSampler(q), vocabularySize: vocabularySize, noise: noise))
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
         case (.alias(let p), .uniform(let q)):
-            return SpecializedKernel(SinglePluginKernel(policy: AliasSampler(p), prior: q, vocabularySize: vocabularySize, noise: noise))
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
         case (.alias(let p), .alias(let q)):
-            return SpecializedKernel(SinglePluginKernel(policy: AliasSampler(p), prior: AliasSampler(q), vocabularySize: vocabularySize, noise: noise))
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
         }
     }
 
@@ -105,11 +105,11 @@ public enum KernelSet: KernelFactory {
             return SpecializedKernel(GroupUniformPriorKernel<UniformSymbols, HashedDistinctSet>(
                 policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
         case (.alias(let p), false):
-            return SpecializedKernel(GroupUniformPriorKernel<AliasSampler, BitmapDistinctSet>(
-                policy: AliasSampler(p), vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
+            return SpecializedKernel(GroupUniformPriorKernel<AliasTable, BitmapDistinctSet>(
+                policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
         case (.alias(let p), true):
-            return SpecializedKernel(GroupUniformPriorKernel<AliasSampler, HashedDistinctSet>(
-                policy: AliasSampler(p), vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
+            return SpecializedKernel(GroupUniformPriorKernel<AliasTable, HashedDistinctSet>(
+                policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
         }
     }
 
@@ -127,12 +127,12 @@ public enum KernelSet: KernelFactory {
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                 groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
         case (.alias(let p), false):
-            return SpecializedKernel(GroupKernel<AliasSampler, BitmapDistinctSet>(
-                policy: AliasSampler(p), prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+            return SpecializedKernel(GroupKernel<AliasTable, BitmapDistinctSet>(
+                policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                 groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
         case (.alias(let p), true):
-            return SpecializedKernel(GroupKernel<AliasSampler, HashedDistinctSet>(
-                policy: AliasSampler(p), prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+            return SpecializedKernel(GroupKernel<AliasTable, HashedDistinctSet>(
+                policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                 groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
         }
     }
@@ -145,7 +145,7 @@ public enum KernelSet: KernelFactory {
             return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                                     groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
         case .alias(let p):
-            return SpecializedKernel(GroupNoisyKernel(policy: AliasSampler(p), prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
+            return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                                     groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
         }
     }
@@ -179,7 +179,7 @@ public enum KernelSet: KernelFactory {
             return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
                                    offset: offset, center: center, binWidth: binWidth))
         case .alias(let q):
-            return SpecializedKernel(SFTExpertKernel(prior: AliasSampler(q), vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
+            return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
                                    offset: offset, center: center, binWidth: binWidth))
         }
     }
@@ -194,11 +194,11 @@ public enum KernelSet: KernelFactory {
         case (.uniform(let q), .uniform(let p)):
             return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
         case (.uniform(let q), .alias(let p)):
-            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: AliasSampler(p), surprise: surprise, constant: constant, binWidth: binWidth))
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
         case (.alias(let q), .uniform(let p)):
-            return SpecializedKernel(SFTFilteredKernel(prior: AliasSampler(q), policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
         case (.alias(let q), .alias(let p)):
-            return SpecializedKernel(SFTFilteredKernel(prior: AliasSampler(q), policy: AliasSampler(p), surprise: surprise, constant: constant, binWidth: binWidth))
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
         }
     }
 }

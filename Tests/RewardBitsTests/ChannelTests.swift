@@ -212,8 +212,7 @@ struct ChannelTests {
                 try GroupChannel(vocabularySize: 1 << 16, groupSize: 32, prompts: 20_001).run(settings: settings),
                 try GroupChannel(vocabularySize: 5000, groupSize: 16, prompts: 20_000, prior: .zipf(1.1), policy: .zipf(1.1))
                     .run(settings: settings),
-                // Alias draws: eight at a time by a gather on AVX-512, with
-                // scalar tails (odd counts) and 1 or 17 column bits.
+                // Alias draws with odd counts and 1 or 17 column bits.
                 try GroupChannel(vocabularySize: 70_000, groupSize: 7, prompts: 20_001, prior: .zipf(1.1), policy: .zipf(1.1))
                     .run(settings: settings),
                 try SingleChannel(vocabularySize: 2, prior: .zipf(1.1), policy: .zipf(2), rollouts: 100_001).run(settings: settings),

@@ -179,39 +179,6 @@ static inline __attribute__((always_inline)) int rb_distinct_tokens(const uint32
 #endif
 }
 
-/// Eight alias-method draws (see `AliasTable`): word i's top 64 - `shift`
-/// bits pick column c = words[i] >> shift; the column's entry is its cut-off
-/// above its alias (the low 64 - `shift` bits); the draw is c when the coin
-/// words[i] & `coinMask` is below the cut-off, else the alias. Written to
-/// symbols[0..7]. Where the importing module is compiled for AVX-512: one
-/// gather for the eight entries and a handful of lane-wise operations,
-/// against about ten scalar instructions per draw; elsewhere the same in
-/// portable code. `shift` is in [1, 63].
-static inline __attribute__((always_inline)) void rb_alias_pick8(const uint64_t *words, const uint64_t *entries,
-                                                                 uint32_t *symbols, unsigned shift, uint64_t coinMask) {
-#if defined(__AVX512F__)
-    const __m512i word = _mm512_loadu_si512((const void *)words);
-    const __m128i columnShift = _mm_cvtsi32_si128((int)shift);
-    const __m128i cutoffShift = _mm_cvtsi32_si128((int)(64 - shift));
-    const __m512i column = _mm512_srl_epi64(word, columnShift);
-    const __m512i entry = _mm512_i64gather_epi64(column, (const void *)entries, 8);
-    const __m512i cutoff = _mm512_srl_epi64(entry, cutoffShift);
-    const __m512i alias = _mm512_and_si512(entry, _mm512_set1_epi64((long long)(~0ULL >> shift)));
-    const __m512i coin = _mm512_and_si512(word, _mm512_set1_epi64((long long)coinMask));
-    const __mmask8 keep = _mm512_cmplt_epu64_mask(coin, cutoff);
-    const __m512i symbol = _mm512_mask_blend_epi64(keep, alias, column);
-    _mm256_storeu_si256((__m256i *)symbols, _mm512_cvtepi64_epi32(symbol));
-#else
-    for (int i = 0; i < 8; i++) {
-        const uint64_t column = words[i] >> shift;
-        const uint64_t entry = entries[column];
-        const uint64_t cutoff = entry >> (64 - shift);
-        const uint64_t alias = entry & (~0ULL >> shift);
-        symbols[i] = (uint32_t)((words[i] & coinMask) < cutoff ? column : alias);
-    }
-#endif
-}
-
 /// Asks for the cache line at `address` ahead of a load that will need it
 /// (a hint: no fault, no result).
 static inline __attribute__((always_inline)) void rb_prefetch(const void *address) {

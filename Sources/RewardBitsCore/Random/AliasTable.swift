@@ -102,7 +102,7 @@ public struct AliasTable: @unchecked Sendable, Equatable {
     /// cut-off are both below 2^63, so coin - cut-off (wrapping) has its top
     /// bit set exactly when coin < cut-off; that bit becomes a select mask.
     @inlinable @inline(__always)
-    public static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<UInt64>, shift: UInt64, coinMask: UInt64) -> UInt32 {
+    static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<UInt64>, shift: UInt64, coinMask: UInt64) -> UInt32 {
         let column = word &>> shift
         let entry = entries[Int(truncatingIfNeeded: column)]
         // shift = 64 - c, so the entry's low c bits are the alias.
@@ -111,16 +111,6 @@ public struct AliasTable: @unchecked Sendable, Equatable {
         let alias = entry & ~(UInt64.max &<< columnBits)
         let keep = UInt64(bitPattern: Int64(bitPattern: (word & coinMask) &- threshold) &>> 63)
         return UInt32(truncatingIfNeeded: (column & keep) | (alias & ~keep))
-    }
-
-    /// The columns (cut-off << c | alias) with the shift 64 - c that takes a
-    /// word to its column and the mask that takes it to its coin: what `pick`
-    /// needs, for a caller that makes several draws at once.
-    @inlinable @inline(__always)
-    public func withColumns<R>(_ body: (UnsafeBufferPointer<UInt64>, _ shift: UInt64, _ coinMask: UInt64) -> R) -> R {
-        entries.withUnsafeBufferPointer {
-            body($0, UInt64(64 - columnBits), UInt64.max >> UInt64(columnBits))
-        }
     }
 
     @inlinable @inline(__always)
