@@ -33,7 +33,8 @@ private struct PendingValues {
     let capacity: Int
 
     init(capacity: Int) {
-        // Whole vectors; the lanes past a batch's end are zeros and unused.
+        // Whole vectors: the lanes past a short batch's end hold zeros or an
+        // earlier batch's sums, taken through psi and not added.
         self.capacity = (capacity + 7) / 8 * 8
         masses = .allocate(capacity: self.capacity)
         masses.initialize(repeating: 0, count: self.capacity)

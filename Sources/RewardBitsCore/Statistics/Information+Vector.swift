@@ -6,8 +6,8 @@ extension Information {
     /// log1p was a sixth of that kernel's time.
     ///
     /// Same conventions as the scalar `psi`: 0 where Q <= 0, Q >= 1 or Q is
-    /// NaN. Elsewhere within 8 ulps of it (`InformationVectorTests` measures
-    /// the worst case): `naturalLog` is fdlibm's, under 1 ulp, and
+    /// NaN. Elsewhere within 8 ulps of the exact value (`InformationVectorTests`
+    /// measures the worst case): `naturalLog` is fdlibm's, under 1 ulp, and
     /// `log1pMinus` adds a few roundings. Only plain multiplies, adds and
     /// divides, never a fused multiply-add, so every kernel copy (portable,
     /// AVX2, AVX-512) gets the same bits.
