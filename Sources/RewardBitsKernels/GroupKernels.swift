@@ -136,7 +136,9 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
     let policy: Policy
     let prior: AliasTable
     let priorProbabilities: [Double]
-    /// (q(t), phi(q(t))) side by side: one cache line per new token.
+    /// (q(t), phi(q(t))) side by side: one cache line per new token; and
+    /// (0, 0) at index V, which a group's repeats add (x + 0 = x: the sums
+    /// of the new tokens alone, with no multiply or select of the entry).
     let massAndEntropy: [SIMD2<Double>]
     let surpriseTable: [Double]
     let vocabularySize: UInt64
@@ -151,7 +153,8 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         self.policy = policy
         self.prior = prior
         self.priorProbabilities = priorProbabilities
-        massAndEntropy = priorProbabilities.map { SIMD2($0, Information.phi($0)) }
+        // V <= 2^24 for an explicit table, so index V fits a token's UInt32.
+        massAndEntropy = priorProbabilities.map { SIMD2($0, Information.phi($0)) } + [SIMD2(0, 0)]
         surpriseTable = pointwise ? priorProbabilities.map { $0 > 0 ? -log2($0) : 0 } : []
         self.vocabularySize = vocabularySize
         self.groupSize = groupSize
@@ -165,6 +168,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         // Beyond 64 KiB the table no longer sits in L1, and a Zipf tail's
         // entries miss further out.
         let prefetchTable = massAndEntropy.count > 4096
+        let repeatIndex = priorProbabilities.count
         var statistics = GroupStatistics()
         var moments = Moments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
@@ -172,6 +176,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         #if REWARDBITS_AVX512
         let inRegisters = firstOccurrencesInRegisters(k)
         let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
+        let repeatEntry = SIMD16<UInt32>(repeating: UInt32(repeatIndex))
         #endif
         let tokens = paddedTokens(batchPrompts * k)
         let pending = PendingValues(capacity: batchPrompts)
@@ -196,11 +201,15 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                                 #if REWARDBITS_AVX512
                                 if inRegisters {
                                     let fresh = GroupPackedKernel.freshLanes(group, lanes)
-                                    let bits = UInt32(fresh.first) | UInt32(fresh.second) &<< 16
-                                    for i in 0..<k {
-                                        sums += table[Int(group[i])] * ((bits &>> UInt32(i)) & 1 == 1 ? 1 : 0)
-                                    }
-                                    m = bits.nonzeroBitCount
+                                    // A repeat adds the (0, 0) entry, as in
+                                    // the loop below: one load and one add
+                                    // per token.
+                                    let raw = UnsafeRawPointer(group)
+                                    let first = rb_select_lanes(fresh.first, raw.loadUnaligned(as: SIMD16<UInt32>.self), repeatEntry)
+                                    let second = rb_select_lanes(fresh.second, raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self), repeatEntry)
+                                    for i in 0..<min(k, 16) { sums += table[Int(first[i])] }
+                                    for i in 0..<max(k &- 16, 0) { sums += table[Int(second[i])] }
+                                    m = fresh.first.nonzeroBitCount &+ fresh.second.nonzeroBitCount
                                     let mass = sums[0], entropy = sums[1]
                                     if pointwise {
                                         let answer = prior.draw(&source)
@@ -218,9 +227,10 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                                     let t = group[i]
                                     // Branch-free: with a concentrated policy
                                     // repeats are common and unpredictable.
+                                    // A repeat adds the (0, 0) entry.
                                     let fresh = distinct.insert(t)
                                     m &+= fresh ? 1 : 0
-                                    sums += table[Int(t)] * (fresh ? 1 : 0)
+                                    sums += table[fresh ? Int(t) : repeatIndex]
                                 }
                                 let mass = sums[0], entropy = sums[1]
                                 if pointwise {

@@ -60,6 +60,20 @@ static inline __attribute__((always_inline)) uint16_t rb_lanes_equal(rb_u32x16 a
 #endif
 }
 
+/// Lane i of `chosen` where bit i of `mask` is set, of `otherwise` elsewhere
+/// (one AVX-512 blend where the importing module is compiled for it).
+static inline __attribute__((always_inline)) rb_u32x16 rb_select_lanes(uint16_t mask, rb_u32x16 chosen, rb_u32x16 otherwise) {
+#if defined(__AVX512F__)
+    return (rb_u32x16)_mm512_mask_blend_epi32(mask, (__m512i)otherwise, (__m512i)chosen);
+#else
+    rb_u32x16 result = otherwise;
+    for (int i = 0; i < 16; i++) {
+        if ((mask >> i) & 1) { result[i] = chosen[i]; }
+    }
+    return result;
+#endif
+}
+
 /// The high (`high` nonzero) or low halves of the lane-wise 32x32 -> 64-bit
 /// products of `a` with `m`. Where the importing module is compiled for
 /// AVX-512: two unsigned 32-bit multiplies (even and odd lanes) and a
