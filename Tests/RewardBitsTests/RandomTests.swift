@@ -208,6 +208,41 @@ struct DistributionTests {
         #expect(ok, "chi-square \(chi) for V = \(v)")
     }
 
+    /// `fill` must take exactly the words of the one-by-one definition: for
+    /// V = 2^b, b <= 16, floor(32 / b) fields per word from the low bits up
+    /// (the last word's unused fields dropped); otherwise one `draw` each,
+    /// a rejected word skipped. V = 3e9 rejects 30% of words, so the vector
+    /// path's fall-back runs; counts cross the reader's 1024-word buffer.
+    @Test("uniform fills take the words of one draw at a time",
+          arguments: [UInt64(3), 1000, 3_000_000_000, 1 << 20, 1 << 32, 2, 8, 32, 128, 512, 1024, 2048, 65536])
+    func uniformFill(v: UInt64) {
+        let sampler = UniformSymbols(vocabularySize: v)
+        let bits = v.trailingZeroBitCount
+        let packed = v & (v - 1) == 0 && bits <= 16
+        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 4096)
+        defer { buffer.deallocate() }
+        var filled = WordSource(PhiloxStream(StreamKey(seed: 11, block: v)))
+        var reference = WordSource(PhiloxStream(StreamKey(seed: 11, block: v)))
+        for count in [1, 7, 8, 9, 64, 1000, 2500, 3, 4096] {
+            sampler.fill(buffer, count: count, from: &filled)
+            var expected: [UInt32] = []
+            if packed {
+                let perWord = 32 / bits
+                while expected.count < count {
+                    var word = reference.next()
+                    for _ in 0..<min(perWord, count - expected.count) {
+                        expected.append(word & UInt32(v - 1))
+                        word >>= UInt32(bits)
+                    }
+                }
+            } else {
+                for _ in 0..<count { expected.append(sampler.draw(&reference)) }
+            }
+            #expect(Array(UnsafeBufferPointer(start: buffer, count: count)) == expected, "V = \(v), count \(count)")
+            #expect(filled.next() == reference.next(), "V = \(v): words taken after a fill of \(count)")
+        }
+    }
+
     @Test("alias tables reproduce their distribution", arguments: ["zipf:1.1", "zipf:0"])
     func alias(spec: String) throws {
         let v: UInt64 = 37

@@ -71,6 +71,19 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
         return UInt64(littleEndian: pair)
     }
 
+    /// Up to `count` (at least one, fewer where the buffer ends) of the next
+    /// words in place, as `next()` would hand them out one by one. Valid
+    /// until the next call on this reader. A loop over them keeps no store
+    /// to the reader's position in it.
+    @inlinable @inline(__always)
+    public mutating func nextWords(upTo count: Int) -> UnsafeBufferPointer<UInt32> {
+        if index == Self.capacity { refill() }
+        let take = Swift.min(count, Self.capacity &- index)
+        let words = UnsafeBufferPointer(start: buffer + index, count: take)
+        index &+= take
+        return words
+    }
+
     /// The next 16 words as one vector. The words are the next 16 of the
     /// stream when the reader sits on a multiple of 16; otherwise the words up
     /// to the next multiple of 16 are skipped first (deterministically).
