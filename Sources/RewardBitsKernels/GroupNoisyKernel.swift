@@ -15,7 +15,9 @@ import RewardBitsCore
 ///   i(h) = -log2(w_h + rho^{a_h} G_{-h}); the value is sum_h w_h i(h).
 ///
 /// Both are O(K + M) per prompt and evaluated in log space, so neither
-/// overflows for any K.
+/// overflows for any K. Each log w and each exp(term - max) is taken once
+/// (log q from a table) and reused where the formulas repeat it: the same
+/// values, so the same bits as evaluating every occurrence.
 struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
     typealias Statistics = GroupStatistics
     let policy: Policy
@@ -23,6 +25,8 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
     let uniformAnswers: UniformSymbols
     /// q(t), or nil for a uniform prior (weight 1/V).
     let priorProbabilities: [Double]?
+    /// log q(t) (-infinity where q(t) = 0), beside `priorProbabilities`.
+    let logPriorProbabilities: [Double]?
     let vocabularySize: UInt64
     let groupSize: Int
     let flips: BernoulliWords
@@ -37,6 +41,7 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         self.prior = prior
         uniformAnswers = UniformSymbols(vocabularySize: vocabularySize)
         self.priorProbabilities = priorProbabilities
+        logPriorProbabilities = priorProbabilities.map { $0.map { $0 > 0 ? log($0) : -.infinity } }
         self.vocabularySize = vocabularySize
         self.groupSize = groupSize
         flips = BernoulliWords(probability: noise)
@@ -59,7 +64,11 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         let multiplicity = UnsafeMutablePointer<Int>.allocate(capacity: k)
         let ones = UnsafeMutablePointer<Int>.allocate(capacity: k)
         let logTerms = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
+        // log w_h and exp(log term_h - max) per class.
+        let logWeights = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
+        let scaledTerms = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
         let uniformWeight = 1 / Double(vocabularySize)
+        let logUniformWeight = log(uniformWeight)
         var done = 0
         while done < samples {
             let batch = min(batchPrompts, samples - done)
@@ -98,13 +107,18 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                 for slot in 0..<m {
                     let w = priorProbabilities.map { $0[Int(symbols[slot])] } ?? uniformWeight
                     let x = Double(multiplicity[slot] - 2 * ones[slot])
-                    logTerms[slot] = w > 0 ? log(w) + x * logRho : -.infinity
+                    logWeights[slot] = logPriorProbabilities.map { $0[Int(symbols[slot])] } ?? logUniformWeight
+                    logTerms[slot] = w > 0 ? logWeights[slot] + x * logRho : -.infinity
                     maxTerm = max(maxTerm, logTerms[slot])
                 }
-                logTerms[m] = noneWeight > 0 ? log(noneWeight) : -.infinity
+                logWeights[m] = noneWeight > 0 ? log(noneWeight) : -.infinity
+                logTerms[m] = logWeights[m]
                 maxTerm = max(maxTerm, logTerms[m])
                 var total = 0.0
-                for h in 0...m { total += exp(logTerms[h] - maxTerm) }
+                for h in 0...m {
+                    scaledTerms[h] = exp(logTerms[h] - maxTerm)
+                    total += scaledTerms[h]
+                }
                 let value: Double
                 if pointwise {
                     let slotOfAnswer = slots.lookup(answer)
@@ -123,17 +137,19 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                             a = 0
                         }
                         guard w > 0 else { continue }
-                        let own = exp(logTerms[h] - maxTerm)
+                        let own = scaledTerms[h]
                         var rest = total - own
                         if own > 0.5 * total {
                             // The subtraction would cancel: sum the others directly.
                             rest = 0
-                            for other in 0...m where other != h { rest += exp(logTerms[other] - maxTerm) }
+                            for other in 0...m where other != h { rest += scaledTerms[other] }
                         }
-                        let logW = log(w)
+                        let logW = logWeights[h]
                         let logOther = rest > 0 ? a * logRho + maxTerm + log(rest) : -Double.infinity
+                        // log(exp(logW) + exp(logOther)) around the larger,
+                        // whose own exp(0) is exactly 1.
                         let high = max(logW, logOther)
-                        let logSum = high + log(exp(logW - high) + exp(logOther - high))
+                        let logSum = high + log(logW >= logOther ? 1 + exp(logOther - logW) : exp(logW - logOther) + 1)
                         sum += w * (-logSum / M_LN2)
                     }
                     value = sum
@@ -149,6 +165,8 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         multiplicity.deallocate()
         ones.deallocate()
         logTerms.deallocate()
+        logWeights.deallocate()
+        scaledTerms.deallocate()
         slots.release()
         var statistics = GroupStatistics()
         statistics.classes.counts = counts
