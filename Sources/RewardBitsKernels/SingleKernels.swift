@@ -182,13 +182,18 @@ struct SinglePackedKernel: SourceKernel {
         var hitKept = SIMD16<UInt32>(), hitFlipped = SIMD16<UInt32>(), missFlipped = SIMD16<UInt32>()
         var totals = (hitKept: UInt64(0), hitFlipped: UInt64(0), missFlipped: UInt64(0))
         var flipWords = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        // Unwrapped once: binding the optional in the loop copied it, a
+        // retain and release of its digit arrays per batch (a third of the
+        // noisy kernel's time).
+        let noisy = flips != nil
+        let flips = self.flips ?? BernoulliWords(probability: 0)
         var done = 0
         var batches = 0
         while done < samples {
             let batch = min(perBatch, samples - done)
             let rollouts = source.nextVector()
             let answers = source.nextVector()
-            if let flips {
+            if noisy {
                 withUnsafeMutableBytes(of: &flipWords) { raw in
                     let words = raw.bindMemory(to: UInt64.self)
                     for w in 0..<flipWordCount { words[w] = flips.word(&source) }
@@ -203,14 +208,15 @@ struct SinglePackedKernel: SourceKernel {
                         valid = (Lanes.index &+ UInt32(16 * j)) .< UInt32(batch)
                         hit = hit .& valid
                     }
-                    if flips != nil {
+                    if noisy {
                         let position = 16 * j
                         let pattern = UInt32(truncatingIfNeeded: words[position >> 6] >> UInt64(position & 63)) & 0xFFFF
-                        let flip = Lanes.mask(pattern) .& valid
+                        let hits = Lanes.ones(hit)
+                        let flipped = Lanes.ones(pattern: pattern) & Lanes.ones(valid)
                         // A true lane reads as all ones: subtracting adds 1.
-                        hitKept &-= Lanes.ones(hit .& .!flip)
-                        hitFlipped &-= Lanes.ones(hit .& flip)
-                        missFlipped &-= Lanes.ones(.!hit .& flip)
+                        hitKept &-= hits & ~flipped
+                        hitFlipped &-= hits & flipped
+                        missFlipped &-= ~hits & flipped
                     } else {
                         hitKept &-= Lanes.ones(hit)
                     }
