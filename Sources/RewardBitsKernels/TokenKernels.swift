@@ -255,10 +255,29 @@ struct TokenAggregateKernel: SourceKernel {
         var successes: UInt64 = 0
         let buffers = EpisodeBuffers(bits)
         let checkpointTables = blockRanges.map { (conditionalBits[$0.to - $0.from]!, marginalBits[$0.to - $0.from]!) }
+        // Where every checkpoint block lies within one word (C dividing 64
+        // or a single short episode), its bits are one word and mask: the
+        // same counts as `EpisodeBits.ones`, with no loop per block.
+        let blockWords: [(word: Int, mask: UInt64)]? = blockRanges.allSatisfy { $0.from >> 6 == ($0.to - 1) >> 6 }
+            ? blockRanges.map { range in
+                let n = range.to - range.from
+                return (range.from >> 6, (n == 64 ? UInt64.max : (UInt64(1) << UInt64(n)) - 1) << UInt64(range.from & 63))
+            }
+            : nil
         for _ in 0..<samples {
             buffers.draw(bits, &source)
             var value = 0.0
-            if case .checkpoint = reward {
+            if case .checkpoint = reward, let blockWords {
+                for b in 0..<blockWords.count {
+                    let (w, mask) = blockWords[b]
+                    let k = (buffers.x[w] & mask).nonzeroBitCount
+                    let c = (buffers.correct[w] & mask).nonzeroBitCount
+                    let r = buffers.reward[w] & mask == mask ? 1 : 0
+                    successes += UInt64(r)
+                    let (conditional, marginal) = checkpointTables[b]
+                    value += conditional[2 * c + r] - marginal[2 * k + r]
+                }
+            } else if case .checkpoint = reward {
                 for (b, range) in blockRanges.enumerated() {
                     let n = range.to - range.from
                     let k = EpisodeBits.ones(buffers.x, from: range.from, to: range.to)
