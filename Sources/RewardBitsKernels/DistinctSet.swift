@@ -13,41 +13,6 @@ protocol DistinctSet {
     func release()
 }
 
-/// A V-bit bitmap (V <= 2^16: at most 8 KiB, cache resident); cleared by
-/// zeroing only the words the group touched.
-struct BitmapDistinctSet: DistinctSet {
-    let words: UnsafeMutablePointer<UInt64>
-
-    static let maximumVocabulary: UInt64 = 1 << 16
-
-    init(vocabularySize: UInt64, groupSize: Int) {
-        let count = Int((vocabularySize + 63) / 64)
-        words = .allocate(capacity: count)
-        words.initialize(repeating: 0, count: count)
-    }
-
-    @inline(__always)
-    mutating func insert(_ token: UInt32) -> Bool {
-        let index = Int(token &>> 6)
-        let bit = UInt64(1) &<< UInt64(token & 63)
-        let old = words[index]
-        words[index] = old | bit
-        return old & bit == 0
-    }
-
-    @inline(__always)
-    func contains(_ token: UInt32) -> Bool {
-        words[Int(token >> 6)] & (UInt64(1) << UInt64(token & 63)) != 0
-    }
-
-    @inline(__always)
-    mutating func reset(_ tokens: UnsafePointer<UInt32>, count: Int) {
-        for i in 0..<count { words[Int(tokens[i] >> 6)] = 0 }
-    }
-
-    func release() { words.deallocate() }
-}
-
 /// Open addressing over a table of at least 4K slots, each slot stamped with
 /// the prompt that wrote it, so a reset is one increment.
 struct HashedDistinctSet: DistinctSet {
@@ -107,4 +72,46 @@ struct HashedDistinctSet: DistinctSet {
         keys.deallocate()
         stamps.deallocate()
     }
+}
+
+/// A stamp per symbol (V <= 2^16): the number of the group that last saw it.
+/// A reset is one increment (the stamps are cleared when it wraps), so a
+/// group costs one load, compare and store per token and nothing after. It
+/// replaced a V-bit bitmap cleared word by word after each group: 1.2-1.7x
+/// on a Zen 5 for K = 32 (AVX2) and K = 48-64 (both copies), V = 10 to
+/// 60000, though the stamps (up to 128 KiB) do not stay in L1 as the bitmap
+/// (8 KiB) did.
+struct StampedDistinctSet: DistinctSet {
+    let stamps: UnsafeMutablePointer<UInt16>
+    let count: Int
+    var stamp: UInt16 = 1
+
+    static let maximumVocabulary: UInt64 = 1 << 16
+
+    init(vocabularySize: UInt64, groupSize: Int) {
+        count = Int(vocabularySize)
+        stamps = .allocate(capacity: count)
+        stamps.initialize(repeating: 0, count: count)
+    }
+
+    @inline(__always)
+    mutating func insert(_ token: UInt32) -> Bool {
+        let fresh = stamps[Int(token)] != stamp
+        stamps[Int(token)] = stamp
+        return fresh
+    }
+
+    @inline(__always)
+    func contains(_ token: UInt32) -> Bool { stamps[Int(token)] == stamp }
+
+    @inline(__always)
+    mutating func reset(_ tokens: UnsafePointer<UInt32>, count: Int) {
+        if stamp == UInt16.max {
+            stamps.update(repeating: 0, count: self.count)
+            stamp = 0
+        }
+        stamp &+= 1
+    }
+
+    func release() { stamps.deallocate() }
 }

@@ -8,7 +8,7 @@ private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
 #if REWARDBITS_AVX512
 /// Whether the kernels for other priors and policies find a group's first
 /// occurrences in registers (`GroupPackedKernel.freshLanes`) instead of by a
-/// bitmap or hash-set insert and reset per token: for K <= 32 where conflict
+/// stamp-table or hash-set insert per token: for K <= 32 where conflict
 /// detection is fast. The same tokens count, summed in the same order.
 private func firstOccurrencesInRegisters(_ k: Int) -> Bool {
     k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
@@ -399,7 +399,7 @@ struct GroupPackedKernel: SourceKernel {
     /// 5; on a Zen 4 it ran 1.7x the sorting network and 2.5x the stamps),
     /// the sorting network elsewhere (measured on an Emerald Rapids). All
     /// three give the same counts. The kernels for other priors and policies
-    /// use conflict detection where this says so, and their bitmap or hash
+    /// use conflict detection where this says so, and their stamps or hash
     /// set otherwise (the sorting network gives counts, not which lanes are
     /// first occurrences). REWARDBITS_GROUP_DISTINCT=conflict|sort|stamps
     /// overrides the choice (to measure any of them here).

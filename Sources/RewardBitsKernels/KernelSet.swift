@@ -96,16 +96,16 @@ public enum KernelSet: KernelFactory {
             return SpecializedKernel(GroupPackedKernel(packing: packing, vocabularySize: vocabularySize, groupSize: groupSize,
                                                        pointwise: pointwise))
         }
-        let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
+        let hashed = vocabularySize > StampedDistinctSet.maximumVocabulary
         switch (policy, hashed) {
         case (.uniform(let p), false):
-            return SpecializedKernel(GroupUniformPriorKernel<UniformSymbols, BitmapDistinctSet>(
+            return SpecializedKernel(GroupUniformPriorKernel<UniformSymbols, StampedDistinctSet>(
                 policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
         case (.uniform(let p), true):
             return SpecializedKernel(GroupUniformPriorKernel<UniformSymbols, HashedDistinctSet>(
                 policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
         case (.alias(let p), false):
-            return SpecializedKernel(GroupUniformPriorKernel<AliasTable, BitmapDistinctSet>(
+            return SpecializedKernel(GroupUniformPriorKernel<AliasTable, StampedDistinctSet>(
                 policy: p, vocabularySize: vocabularySize, groupSize: groupSize, pointwise: pointwise))
         case (.alias(let p), true):
             return SpecializedKernel(GroupUniformPriorKernel<AliasTable, HashedDistinctSet>(
@@ -116,10 +116,10 @@ public enum KernelSet: KernelFactory {
     public static func group(policy: AnySymbolSampler, prior: AliasTable, priorProbabilities: [Double],
                              vocabularySize: UInt64, groupSize: Int, pointwise: Bool, center: Double,
                              binWidth: Double?) -> any BlockKernel<GroupStatistics> {
-        let hashed = vocabularySize > BitmapDistinctSet.maximumVocabulary
+        let hashed = vocabularySize > StampedDistinctSet.maximumVocabulary
         switch (policy, hashed) {
         case (.uniform(let p), false):
-            return SpecializedKernel(GroupKernel<UniformSymbols, BitmapDistinctSet>(
+            return SpecializedKernel(GroupKernel<UniformSymbols, StampedDistinctSet>(
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                 groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
         case (.uniform(let p), true):
@@ -127,7 +127,7 @@ public enum KernelSet: KernelFactory {
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                 groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
         case (.alias(let p), false):
-            return SpecializedKernel(GroupKernel<AliasTable, BitmapDistinctSet>(
+            return SpecializedKernel(GroupKernel<AliasTable, StampedDistinctSet>(
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
                 groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
         case (.alias(let p), true):
