@@ -68,6 +68,7 @@ struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: Sourc
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
         var moments = Moments(center: center, binWidth: binWidth)
+        var occurrences = ValueOccurrences(values: table.count)
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -82,12 +83,13 @@ struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: Sourc
                         let t = Int(rollouts[j])
                         let hit = rollouts[j] == answers[j] ? 1 : 0
                         let flip = Int((flipped >> UInt64(j)) & 1)
-                        moments.add(table[4 * t + hit + 2 * flip])
+                        occurrences.record(4 * t + hit + 2 * flip, of: table, into: &moments)
                     }
                     done += batch
                 }
             }
         }
+        occurrences.add(table, to: &moments)
         return BlockResult(statistics: moments, rollouts: UInt64(samples))
     }
 }
@@ -104,6 +106,7 @@ struct SingleRBKernel<Policy: SymbolSampler>: SourceKernel {
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
         var moments = Moments(center: center, binWidth: binWidth)
+        var occurrences = ValueOccurrences(values: table.count)
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -112,12 +115,13 @@ struct SingleRBKernel<Policy: SymbolSampler>: SourceKernel {
                     let batch = min(64, samples - done)
                     policy.fill(rollouts, count: batch, from: &source)
                     for j in 0..<batch {
-                        moments.add(table[constant ? 0 : Int(rollouts[j])])
+                        occurrences.record(constant ? 0 : Int(rollouts[j]), of: table, into: &moments)
                     }
                     done += batch
                 }
             }
         }
+        occurrences.add(table, to: &moments)
         return BlockResult(statistics: moments, rollouts: UInt64(samples))
     }
 }
@@ -244,4 +248,36 @@ struct SinglePackedKernel: SourceKernel {
         counts.counts = [UInt64(samples) - hk - hf - mf, hk, mf, hf]
         return BlockResult(statistics: counts, rollouts: UInt64(samples))
     }
+}
+
+/// Per-sample values taken from a table: for a table of at most 2^16 values,
+/// how often each occurs in a block, added to the moments once per value at
+/// the end (`Moments.add(_:count:)`: exact counts, each sum within about an
+/// ulp of adding sample by sample, and an increment per sample instead of
+/// two compensated additions); larger tables add sample by sample.
+struct ValueOccurrences: ~Copyable {
+    static let maximumValues = 1 << 16
+    let counted: Bool
+    let counts: UnsafeMutablePointer<UInt64>
+    let values: Int
+
+    init(values: Int) {
+        self.values = values
+        counted = values <= Self.maximumValues
+        counts = .allocate(capacity: counted ? values : 0)
+        counts.initialize(repeating: 0, count: counted ? values : 0)
+    }
+
+    @inline(__always)
+    func record(_ index: Int, of table: UnsafeBufferPointer<Double>, into moments: inout Moments) {
+        if counted { counts[index] &+= 1 } else { moments.add(table[index]) }
+    }
+
+    /// The counted values, in table order.
+    func add(_ table: [Double], to moments: inout Moments) {
+        guard counted else { return }
+        for i in 0..<values where counts[i] > 0 { moments.add(table[i], count: counts[i]) }
+    }
+
+    deinit { counts.deallocate() }
 }

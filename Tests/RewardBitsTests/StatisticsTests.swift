@@ -163,6 +163,25 @@ struct StatisticsTests {
         #expect(big.value == 1000)
     }
 
+    /// Kernels with a small value table add each value once with its count;
+    /// that must agree with adding it sample by sample: the same count and
+    /// histogram, mean and variance to a few ulps.
+    @Test("moments from value counts agree with sample-by-sample sums")
+    func momentsFromCounts() {
+        let values = [0.1, 2.5, 1.0 / 3, 7.25, 0.0]
+        let counts: [UInt64] = [1_000_003, 17, 250_000, 1, 0]
+        var bySample = Moments(center: 0.4, binWidth: 0.5)
+        var byCount = Moments(center: 0.4, binWidth: 0.5)
+        for (x, n) in zip(values, counts) {
+            for _ in 0..<n { bySample.add(x) }
+            byCount.add(x, count: n)
+        }
+        #expect(byCount.count == bySample.count)
+        #expect(byCount.bins == bySample.bins)
+        #expect(abs(byCount.mean - bySample.mean) <= 4 * bySample.mean.ulp)
+        #expect(abs(byCount.variance - bySample.variance) <= 4 * bySample.variance.ulp)
+    }
+
     @Test("count parsing", arguments: [
         ("1e7", UInt64(10_000_000)), ("10_000_000", 10_000_000), ("2^20", 1_048_576), ("1.5e6", 1_500_000),
         ("1024", 1024), ("1.50e1", 15), ("2^0", 1), ("0", 0), ("1E3", 1000),

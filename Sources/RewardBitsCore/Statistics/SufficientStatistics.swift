@@ -73,6 +73,19 @@ public struct Moments: SufficientStatistics, Equatable {
         if bins != nil { bins!.add(x) }
     }
 
+    /// `n` samples of the value x at once, for a kernel that counts how
+    /// often each of a few values occurs: the sums gain n (x - c) and
+    /// n (x - c)^2, each product rounded once (so within about an ulp of
+    /// adding x n times, not bitwise equal to it).
+    public mutating func add(_ x: Double, count n: UInt64) {
+        guard n > 0 else { return }
+        let d = x - center
+        count += n
+        sum.add(Double(n) * d)
+        sumOfSquares.add(Double(n) * (d * d))
+        if bins != nil { bins!.add(x, count: n) }
+    }
+
     public mutating func merge(_ next: Moments) {
         if count == 0 && next.count == 0 { center = next.center; bins = next.bins; return }
         if next.count == 0 { return }

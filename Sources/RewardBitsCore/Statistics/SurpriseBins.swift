@@ -16,6 +16,12 @@ public struct SurpriseBins: Sendable, Equatable {
         counts[k, default: 0] += 1
     }
 
+    /// `n` samples of `value` at once.
+    public mutating func add(_ value: Double, count n: UInt64) {
+        let k = Int64((value / width).rounded(.down).clamped(to: -1e15...1e15))
+        counts[k, default: 0] += n
+    }
+
     public mutating func merge(_ next: SurpriseBins) {
         for (k, n) in next.counts { counts[k, default: 0] += n }
     }
