@@ -68,7 +68,7 @@ struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: Sourc
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
         var moments = Moments(center: center, binWidth: binWidth)
-        var occurrences = ValueOccurrences(values: table.count)
+        let occurrences = ValueOccurrences(values: table.count)
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -106,7 +106,7 @@ struct SingleRBKernel<Policy: SymbolSampler>: SourceKernel {
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
         var moments = Moments(center: center, binWidth: binWidth)
-        var occurrences = ValueOccurrences(values: table.count)
+        let occurrences = ValueOccurrences(values: table.count)
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
                 let rollouts = buffer.baseAddress!

@@ -11,12 +11,10 @@ public struct SurpriseBins: Sendable, Equatable {
     public init(width: Double) { self.width = width }
 
     @inline(__always)
-    public mutating func add(_ value: Double) {
-        let k = Int64((value / width).rounded(.down).clamped(to: -1e15...1e15))
-        counts[k, default: 0] += 1
-    }
+    public mutating func add(_ value: Double) { add(value, count: 1) }
 
     /// `n` samples of `value` at once.
+    @inline(__always)
     public mutating func add(_ value: Double, count n: UInt64) {
         let k = Int64((value / width).rounded(.down).clamped(to: -1e15...1e15))
         counts[k, default: 0] += n
