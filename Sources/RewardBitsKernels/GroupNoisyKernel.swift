@@ -69,6 +69,19 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         let scaledTerms = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
         let uniformWeight = 1 / Double(vocabularySize)
         let logUniformWeight = log(uniformWeight)
+        // With a uniform prior a class's terms depend on its exponent
+        // x = n - 2 r alone (every weight is 1/V) and log w_none on M alone,
+        // so each distinct x of a prompt takes its exp (and, for rb, its
+        // summand) once, and each M its log once per block: the same
+        // arguments, so the same bits, added in the same order.
+        let uniform = priorProbabilities == nil
+        let exponents = 2 * k + 1
+        let memoStamps = UnsafeMutablePointer<Int>.allocate(capacity: 2 * exponents)
+        memoStamps.initialize(repeating: -1, count: 2 * exponents)
+        let memoTerms = UnsafeMutablePointer<Double>.allocate(capacity: exponents)
+        let memoSummands = UnsafeMutablePointer<Double>.allocate(capacity: exponents)
+        var logNoneWeights = [Double?](repeating: nil, count: k + 1)
+        var promptIndex = 0
         var done = 0
         while done < samples {
             let batch = min(batchPrompts, samples - done)
@@ -111,12 +124,27 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                     logTerms[slot] = w > 0 ? logWeights[slot] + x * logRho : -.infinity
                     maxTerm = max(maxTerm, logTerms[slot])
                 }
-                logWeights[m] = noneWeight > 0 ? log(noneWeight) : -.infinity
+                if uniform, let logNone = logNoneWeights[m] {
+                    logWeights[m] = logNone
+                } else {
+                    logWeights[m] = noneWeight > 0 ? log(noneWeight) : -.infinity
+                    if uniform { logNoneWeights[m] = logWeights[m] }
+                }
                 logTerms[m] = logWeights[m]
                 maxTerm = max(maxTerm, logTerms[m])
+                promptIndex &+= 1
                 var total = 0.0
                 for h in 0...m {
-                    scaledTerms[h] = exp(logTerms[h] - maxTerm)
+                    if uniform && h < m {
+                        let key = multiplicity[h] - 2 * ones[h] + k
+                        if memoStamps[key] != promptIndex {
+                            memoTerms[key] = exp(logTerms[h] - maxTerm)
+                            memoStamps[key] = promptIndex
+                        }
+                        scaledTerms[h] = memoTerms[key]
+                    } else {
+                        scaledTerms[h] = exp(logTerms[h] - maxTerm)
+                    }
                     total += scaledTerms[h]
                 }
                 let value: Double
@@ -139,6 +167,16 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                         guard w > 0 else { continue }
                         let own = scaledTerms[h]
                         var rest = total - own
+                        // A class whose term is at most half the total has a
+                        // summand that depends on its exponent alone (uniform
+                        // prior). At most one class of a prompt is above half
+                        // (two equal terms t give a total of at least 2t), and
+                        // its summand is not reused.
+                        let summandKey = uniform && h < m && own <= 0.5 * total ? Int(a) + k : -1
+                        if summandKey >= 0 && memoStamps[exponents + summandKey] == promptIndex {
+                            sum += memoSummands[summandKey]
+                            continue
+                        }
                         if own > 0.5 * total {
                             // The subtraction would cancel: sum the others directly.
                             rest = 0
@@ -150,7 +188,12 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                         // whose own exp(0) is exactly 1.
                         let high = max(logW, logOther)
                         let logSum = high + log(logW >= logOther ? 1 + exp(logOther - logW) : exp(logW - logOther) + 1)
-                        sum += w * (-logSum / M_LN2)
+                        let summand = w * (-logSum / M_LN2)
+                        if summandKey >= 0 {
+                            memoSummands[summandKey] = summand
+                            memoStamps[exponents + summandKey] = promptIndex
+                        }
+                        sum += summand
                     }
                     value = sum
                 }
@@ -167,6 +210,9 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         logTerms.deallocate()
         logWeights.deallocate()
         scaledTerms.deallocate()
+        memoStamps.deallocate()
+        memoTerms.deallocate()
+        memoSummands.deallocate()
         slots.release()
         var statistics = GroupStatistics()
         statistics.classes.counts = counts
