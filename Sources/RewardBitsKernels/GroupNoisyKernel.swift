@@ -56,32 +56,62 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         let batchPrompts = max(1, 4096 / k)
         var moments = Moments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
-        var slots = SlotMap(groupSize: k)
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
         let flipWords = UnsafeMutablePointer<UInt64>.allocate(capacity: (k + 63) / 64)
-        // Per distinct token: its symbol, count, and ones (rewards or flips).
+        // A group's distinct tokens: for V <= 2^16 a stamp and a slot per
+        // symbol (one load and compare per token, reset by one increment),
+        // else a hash map.
+        let direct = vocabularySize <= 1 << 16
+        let tableSize = direct ? Int(vocabularySize) : 0
+        let symbolStamps = UnsafeMutablePointer<UInt32>.allocate(capacity: tableSize)
+        symbolStamps.initialize(repeating: 0, count: tableSize)
+        let symbolSlots = UnsafeMutablePointer<Int32>.allocate(capacity: tableSize)
+        symbolSlots.initialize(repeating: 0, count: tableSize)
+        var stamp: UInt32 = 0
+        var slots = SlotMap(groupSize: direct ? 1 : k)
+        // Per distinct token: its symbol, count, and ones (rewards or flips),
+        // its exponent x = n - 2 r and prior weight w.
         let symbols = UnsafeMutablePointer<UInt32>.allocate(capacity: k)
         let multiplicity = UnsafeMutablePointer<Int>.allocate(capacity: k)
         let ones = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let exponents = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let weights = UnsafeMutablePointer<Double>.allocate(capacity: k)
         let logTerms = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
         // log w_h and exp(log term_h - max) per class.
         let logWeights = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
         let scaledTerms = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
         let uniformWeight = 1 / Double(vocabularySize)
         let logUniformWeight = log(uniformWeight)
-        // With a uniform prior a class's terms depend on its exponent
-        // x = n - 2 r alone (every weight is 1/V) and log w_none on M alone,
-        // so each distinct x of a prompt takes its exp (and, for rb, its
-        // summand) once, and each M its log once per block: the same
-        // arguments, so the same bits, added in the same order.
+        // With a uniform prior a class's terms depend on its exponent alone
+        // (every weight is 1/V) and w_none on M alone: the mass of M tokens
+        // (the sum of M weights, added one by one) and log w + x log rho are
+        // tabulated per block, each distinct x of a prompt takes its exp
+        // (and, for rb, its summand) once, and each M its log(w_none) once
+        // per block. The same arguments, so the same bits, added in the
+        // same order.
         let uniform = priorProbabilities == nil
-        let exponents = 2 * k + 1
-        let memoStamps = UnsafeMutablePointer<Int>.allocate(capacity: 2 * exponents)
-        memoStamps.initialize(repeating: -1, count: 2 * exponents)
-        let memoTerms = UnsafeMutablePointer<Double>.allocate(capacity: exponents)
-        let memoSummands = UnsafeMutablePointer<Double>.allocate(capacity: exponents)
+        let exponentCount = 2 * k + 1
+        let uniformMass = UnsafeMutablePointer<Double>.allocate(capacity: k + 1)
+        let uniformLogTerms = UnsafeMutablePointer<Double>.allocate(capacity: exponentCount)
+        if uniform {
+            var mass = 0.0
+            uniformMass[0] = mass
+            for m in 1...k {
+                mass += uniformWeight
+                uniformMass[m] = mass
+            }
+            for x in -k...k { uniformLogTerms[x + k] = logUniformWeight + Double(x) * logRho }
+        }
+        let memoStamps = UnsafeMutablePointer<Int>.allocate(capacity: 2 * exponentCount)
+        memoStamps.initialize(repeating: -1, count: 2 * exponentCount)
+        let memoTerms = UnsafeMutablePointer<Double>.allocate(capacity: exponentCount)
+        let memoSummands = UnsafeMutablePointer<Double>.allocate(capacity: exponentCount)
         var logNoneWeights = [Double?](repeating: nil, count: k + 1)
         var promptIndex = 0
+        let priorWeights = priorProbabilities ?? []
+        let logPriorWeights = logPriorProbabilities ?? []
+        priorWeights.withUnsafeBufferPointer { priorWeights in
+        logPriorWeights.withUnsafeBufferPointer { logPriorWeights in
         var done = 0
         while done < samples {
             let batch = min(batchPrompts, samples - done)
@@ -90,38 +120,73 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                 let group = tokens + prompt * k
                 for w in 0..<((k + 63) / 64) { flipWords[w] = flips.word(&source) }
                 let answer: UInt32 = pointwise ? (prior.map { $0.draw(&source) } ?? uniformAnswers.draw(&source)) : 0
-                slots.reset()
+                if direct {
+                    if stamp == UInt32.max {
+                        symbolStamps.update(repeating: 0, count: tableSize)
+                        stamp = 0
+                    }
+                    stamp &+= 1
+                } else {
+                    slots.reset()
+                }
                 var m = 0
                 for i in 0..<k {
                     let t = group[i]
-                    let (slot, fresh) = slots.slot(for: t, next: m)
-                    if fresh {
-                        symbols[slot] = t
-                        multiplicity[slot] = 0
-                        ones[slot] = 0
-                        m += 1
+                    let slot: Int
+                    if direct {
+                        if symbolStamps[Int(t)] != stamp {
+                            symbolStamps[Int(t)] = stamp
+                            symbolSlots[Int(t)] = Int32(truncatingIfNeeded: m)
+                            slot = m
+                            symbols[m] = t
+                            multiplicity[m] = 0
+                            ones[m] = 0
+                            m &+= 1
+                        } else {
+                            slot = Int(symbolSlots[Int(t)])
+                        }
+                    } else {
+                        let (found, fresh) = slots.slot(for: t, next: m)
+                        if fresh {
+                            symbols[found] = t
+                            multiplicity[found] = 0
+                            ones[found] = 0
+                            m &+= 1
+                        }
+                        slot = found
                     }
-                    multiplicity[slot] += 1
+                    multiplicity[slot] &+= 1
                     let flipped = Int((flipWords[i >> 6] >> UInt64(i & 63)) & 1)
                     if pointwise {
                         // The observed reward: correctness xor flip.
-                        ones[slot] += (t == answer ? 1 : 0) ^ flipped
+                        ones[slot] &+= (t == answer ? 1 : 0) ^ flipped
                     } else {
-                        ones[slot] += flipped
+                        ones[slot] &+= flipped
                     }
                 }
-                var mass = 0.0
-                for slot in 0..<m {
-                    mass += priorProbabilities.map { $0[Int(symbols[slot])] } ?? uniformWeight
+                var mass: Double
+                if uniform {
+                    mass = uniformMass[m]
+                } else {
+                    mass = 0
+                    for slot in 0..<m { mass += priorWeights[Int(symbols[slot])] }
                 }
                 let noneWeight = max(0, 1 - mass)
                 // log w_h + x_h log rho for the M tokens, then "none" (x = 0).
                 var maxTerm = -Double.infinity
                 for slot in 0..<m {
-                    let w = priorProbabilities.map { $0[Int(symbols[slot])] } ?? uniformWeight
-                    let x = Double(multiplicity[slot] - 2 * ones[slot])
-                    logWeights[slot] = logPriorProbabilities.map { $0[Int(symbols[slot])] } ?? logUniformWeight
-                    logTerms[slot] = w > 0 ? logWeights[slot] + x * logRho : -.infinity
+                    let x = multiplicity[slot] &- 2 &* ones[slot]
+                    exponents[slot] = x
+                    if uniform {
+                        logWeights[slot] = logUniformWeight
+                        logTerms[slot] = uniformLogTerms[x &+ k]
+                    } else {
+                        let symbol = Int(symbols[slot])
+                        let w = priorWeights[symbol]
+                        weights[slot] = w
+                        logWeights[slot] = logPriorWeights[symbol]
+                        logTerms[slot] = w > 0 ? logWeights[slot] + Double(x) * logRho : -.infinity
+                    }
                     maxTerm = max(maxTerm, logTerms[slot])
                 }
                 if uniform, let logNone = logNoneWeights[m] {
@@ -136,7 +201,7 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                 var total = 0.0
                 for h in 0...m {
                     if uniform && h < m {
-                        let key = multiplicity[h] - 2 * ones[h] + k
+                        let key = exponents[h] &+ k
                         if memoStamps[key] != promptIndex {
                             memoTerms[key] = exp(logTerms[h] - maxTerm)
                             memoStamps[key] = promptIndex
@@ -149,8 +214,13 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                 }
                 let value: Double
                 if pointwise {
-                    let slotOfAnswer = slots.lookup(answer)
-                    let b = slotOfAnswer.map { Double(multiplicity[$0] - 2 * ones[$0]) } ?? 0
+                    let slotOfAnswer: Int?
+                    if direct {
+                        slotOfAnswer = symbolStamps[Int(answer)] == stamp ? Int(symbolSlots[Int(answer)]) : nil
+                    } else {
+                        slotOfAnswer = slots.lookup(answer)
+                    }
+                    let b = slotOfAnswer.map { Double(exponents[$0]) } ?? 0
                     value = (b * logRho - (maxTerm + log(total))) / M_LN2
                 } else {
                     var sum = 0.0
@@ -158,8 +228,8 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                         let w: Double
                         let a: Double
                         if h < m {
-                            w = priorProbabilities.map { $0[Int(symbols[h])] } ?? uniformWeight
-                            a = Double(multiplicity[h] - 2 * ones[h])
+                            w = uniform ? uniformWeight : weights[h]
+                            a = Double(exponents[h])
                         } else {
                             w = noneWeight
                             a = 0
@@ -172,8 +242,8 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                         // prior). At most one class of a prompt is above half
                         // (two equal terms t give a total of at least 2t), and
                         // its summand is not reused.
-                        let summandKey = uniform && h < m && own <= 0.5 * total ? Int(a) + k : -1
-                        if summandKey >= 0 && memoStamps[exponents + summandKey] == promptIndex {
+                        let summandKey = uniform && h < m && own <= 0.5 * total ? exponents[h] &+ k : -1
+                        if summandKey >= 0 && memoStamps[exponentCount &+ summandKey] == promptIndex {
                             sum += memoSummands[summandKey]
                             continue
                         }
@@ -191,25 +261,33 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
                         let summand = w * (-logSum / M_LN2)
                         if summandKey >= 0 {
                             memoSummands[summandKey] = summand
-                            memoStamps[exponents + summandKey] = promptIndex
+                            memoStamps[exponentCount &+ summandKey] = promptIndex
                         }
                         sum += summand
                     }
                     value = sum
                 }
                 moments.add(value)
-                counts[m] += 1
+                counts[m] &+= 1
             }
             done += batch
         }
+        }
+        }
         tokens.deallocate()
         flipWords.deallocate()
+        symbolStamps.deallocate()
+        symbolSlots.deallocate()
         symbols.deallocate()
         multiplicity.deallocate()
         ones.deallocate()
+        exponents.deallocate()
+        weights.deallocate()
         logTerms.deallocate()
         logWeights.deallocate()
         scaledTerms.deallocate()
+        uniformMass.deallocate()
+        uniformLogTerms.deallocate()
         memoStamps.deallocate()
         memoTerms.deallocate()
         memoSummands.deallocate()
