@@ -127,29 +127,34 @@ public struct PluginStatistics: SufficientStatistics {
         guard !groupCounts.isEmpty else {
             throw RewardBitsError.invalidInput("the plug-in estimator needs at least one block")
         }
+        let groups = Self.groups
+        // Per cell, the total over groups (exact: integers below 2^53).
         var totals = [Double](repeating: 0, count: cells)
-        for counts in groupCounts {
-            for (c, n) in counts.enumerated() where n > 0 { totals[c] += Double(n) }
+        totals.withUnsafeMutableBufferPointer { totals in
+            for counts in groupCounts {
+                counts.withUnsafeBufferPointer { counts in
+                    for c in 0..<cells where counts[c] > 0 { totals[c] += Double(counts[c]) }
+                }
+            }
         }
         let occupied = totals.indices.filter { totals[$0] > 0 }
         let n = UInt64(totals.reduce(0, +))
         let value = Self.millerMadow(cellCounts: totals, observations: observationCount, cells: cells, occupied: occupied)
+        // The occupied cells' counts, cell by cell (the 32 groups of a cell
+        // side by side), with each cell's subject and observation: the
+        // bootstrap reads them once per replicate in one sequential pass.
+        let table = OccupiedCells(groupCounts: groupCounts, occupied: occupied, observations: observationCount)
         var source = WordSource(PhiloxStream(StreamKey(seed: seed, block: UInt64.max - 1)))
-        let pick = UniformSymbols(vocabularySize: UInt64(Self.groups))
+        let pick = UniformSymbols(vocabularySize: UInt64(groups))
         let count = Self.replicates(occupiedCells: occupied.count)
         var replicateValues: [Double] = []
         replicateValues.reserveCapacity(count)
-        var weighted = [Double](repeating: 0, count: cells)
+        var weighted = [Double](repeating: 0, count: occupied.count)
         for _ in 0..<count {
-            var weights = [Double](repeating: 0, count: Self.groups)
-            for _ in 0..<Self.groups { weights[Int(pick.draw(&source))] += 1 }
-            for c in occupied {
-                var sum = 0.0
-                for g in 0..<Self.groups where weights[g] > 0 { sum += weights[g] * Double(groupCounts[g][c]) }
-                weighted[c] = sum
-            }
-            replicateValues.append(Self.millerMadow(cellCounts: weighted, observations: observationCount,
-                                                    cells: cells, occupied: occupied))
+            var weights = [Double](repeating: 0, count: groups)
+            for _ in 0..<groups { weights[Int(pick.draw(&source))] += 1 }
+            table.weigh(weights, into: &weighted)
+            replicateValues.append(table.millerMadow(weighted))
         }
         let mean = replicateValues.reduce(0, +) / Double(count)
         let variance = replicateValues.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(count - 1)
@@ -196,4 +201,108 @@ public struct PluginStatistics: SufficientStatistics {
 
     /// The largest |S| x |O| the plug-in estimator accepts.
     public static let maximumCells = 1 << 24
+}
+
+/// The occupied cells of a plug-in table for the bootstrap: counts stored
+/// cell by cell (cell i's 32 group counts at 32 i ..< 32 i + 32), and each
+/// cell's subject s and observation o (cell = s |O| + o), in increasing cell
+/// order.
+struct OccupiedCells {
+    let counts: [UInt32]
+    let subjects: [Int]
+    let observations: [Int]
+    let subjectCount: Int
+    let observationCount: Int
+    /// n log2 n for integers n below `xLog2xLimit`, computed once per
+    /// process: the same expression as `PluginStatistics.millerMadow`
+    /// evaluates, so the same bits.
+    static let xLog2xLimit = 1 << 16
+    static let xLog2xTable: [Double] = (0..<xLog2xLimit).map { i in i == 0 ? 0 : Double(i) * log2(Double(i)) }
+    let xLog2x = Self.xLog2xTable
+
+    init(groupCounts: [[UInt32]], occupied: [Int], observations: Int) {
+        let groups = PluginStatistics.groups
+        var counts = [UInt32](repeating: 0, count: occupied.count * groups)
+        for (g, group) in groupCounts.enumerated() {
+            for (i, c) in occupied.enumerated() { counts[i * groups + g] = group[c] }
+        }
+        self.counts = counts
+        subjects = occupied.map { $0 / observations }
+        self.observations = occupied.map { $0 % observations }
+        subjectCount = (groupCounts.first?.count ?? 0) / observations
+        observationCount = observations
+    }
+
+    /// weighted[i] = sum over groups g of weights[g] x counts of cell i in
+    /// group g. Every product and partial sum is an integer below 2^53
+    /// (weights at most 32, counts below 2^32), so the sums are exact in any
+    /// order: four running sums give the bits of one.
+    func weigh(_ weights: [Double], into weighted: inout [Double]) {
+        let groups = PluginStatistics.groups
+        weights.withUnsafeBufferPointer { w in
+            counts.withUnsafeBufferPointer { counts in
+                weighted.withUnsafeMutableBufferPointer { weighted in
+                    for i in 0..<weighted.count {
+                        let row = counts.baseAddress! + i * groups
+                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                        var g = 0
+                        while g < groups {
+                            s0 += w[g] * Double(row[g])
+                            s1 += w[g + 1] * Double(row[g + 1])
+                            s2 += w[g + 2] * Double(row[g + 2])
+                            s3 += w[g + 3] * Double(row[g + 3])
+                            g += 4
+                        }
+                        weighted[i] = (s0 + s1) + (s2 + s3)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    func xLog2x(_ n: Double) -> Double {
+        if n < Double(Self.xLog2xLimit), let i = Int(exactly: n) { return xLog2x[i] }
+        return n * log2(n)
+    }
+
+    /// `PluginStatistics.millerMadow` for the counts `weighted` of these
+    /// cells: the same sums in the same order.
+    func millerMadow(_ weighted: [Double]) -> Double {
+        var nS = [Double](repeating: 0, count: subjectCount)
+        var nO = [Double](repeating: 0, count: observationCount)
+        var total = 0.0
+        var sumJoint = CompensatedSum()
+        var occupiedJoint = 0
+        weighted.withUnsafeBufferPointer { weighted in
+            nS.withUnsafeMutableBufferPointer { nS in
+                nO.withUnsafeMutableBufferPointer { nO in
+                    for i in 0..<weighted.count {
+                        let n = weighted[i]
+                        guard n > 0 else { continue }
+                        total += n
+                        nS[subjects[i]] += n
+                        nO[observations[i]] += n
+                        sumJoint.add(xLog2x(n))
+                        occupiedJoint += 1
+                    }
+                }
+            }
+        }
+        guard total > 0 else { return 0 }
+        func entropyTerms(_ counts: [Double]) -> (CompensatedSum, Int) {
+            var sum = CompensatedSum()
+            var occupied = 0
+            for n in counts where n > 0 {
+                sum.add(xLog2x(n))
+                occupied += 1
+            }
+            return (sum, occupied)
+        }
+        let (sumS, mS) = entropyTerms(nS)
+        let (sumO, mO) = entropyTerms(nO)
+        let ml = log2(total) - (sumS.value + sumO.value - sumJoint.value) / total
+        let correction = Double(mS + mO - occupiedJoint - 1) / (2 * total * M_LN2)
+        return ml + correction
+    }
 }
