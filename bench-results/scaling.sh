@@ -18,3 +18,26 @@ chmod +x "$binary"
   > "$out/scaling.jsonl" 2> "$out/progress.txt"
 "$binary" bench --threads "${THREADS:-1,2,4,8,12,16}" --scale "${SCALE:-1}" --simd portable --workload group --json \
   >> "$out/scaling.jsonl" 2>> "$out/progress.txt" || true
+# Independent processes: P copies of the one-thread run at the same time, each
+# on 1/P of the work. If P processes lose as much per core as one process with
+# P threads, the loss is the machine's (all-core clock, shared caches and
+# memory), not the engine's scheduler or merge; if they keep the one-thread
+# rate, the engine is the bottleneck. Rows go to processes.jsonl, one line per
+# process, tagged by P.
+processes="${PROCESSES:-16}"
+for workload in ${PROCESS_WORKLOADS:-token group-zipf single}; do
+  for p in 1 "$processes"; do
+    scale=$(awk -v s="${SCALE:-1}" -v p="$p" 'BEGIN { printf "%.6g", s / p }')
+    pids=()
+    for i in $(seq 1 "$p"); do
+      "$binary" bench --workload "$workload" --threads 1 --scale "$scale" --json \
+        > "$out/process-$workload-$p-$i.json" 2>> "$out/progress.txt" &
+      pids+=("$!")
+    done
+    wait "${pids[@]}" || true
+    for i in $(seq 1 "$p"); do
+      sed "s/^{/{\"processes\":$p,/" "$out/process-$workload-$p-$i.json" >> "$out/processes.jsonl"
+      rm -f "$out/process-$workload-$p-$i.json"
+    done
+  done
+done
