@@ -90,6 +90,11 @@ struct CommonOptions: ParsableArguments {
         if let blockSize {
             block = try Parse.count(blockSize, option: "--block-size")
             guard block! >= 1 else { throw RewardBitsError.invalidInput("--block-size must be at least 1") }
+            // A block's sums (e.g. the token channel's products of counts up
+            // to 2^16) are exact in 64 bits for up to 2^32 samples.
+            guard block! <= 1 << 32 else {
+                throw RewardBitsError.invalidInput("--block-size must be at most 2^32 (got \(block!)); e.g. --block-size 2^20")
+            }
         }
         var stopping: SequentialStopping?
         if let targetHalfWidth {

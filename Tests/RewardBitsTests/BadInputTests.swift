@@ -194,6 +194,20 @@ struct BadInputTests {
             ["estimate", "group", "--vocab", "1024", "--group", "2^20", "--prompts", "2^50"],
             ["estimate", "token", "--length", "65536", "--episodes", "2^60"],
             ["estimate", "sft", "--vocab", "16", "--positives", "2^63"],
+            // Counts near 2^64 must not wrap the block arithmetic.
+            ["estimate", "single", "--vocab", "16", "--rollouts", "1000", "--block-size", "18446744073709551615"],
+            ["estimate", "single", "--vocab", "16", "--rollouts", "1000", "--block-size", "2^32+1"],
+            ["estimate", "single", "--vocab", "16", "--rollouts", "1000", "--block-size", "4294967297"],
+            ["estimate", "token", "--length", "16", "--episodes", "1000", "--block-size", "2^40"],
+            ["estimate", "single", "--vocab", "16", "--rollouts", "18446744073709551615", "--estimator", "plugin"],
+            // A policy mass that is positive but subnormal: E[L] overflows.
+            ["estimate", "sft", "--vocab", "16", "--positives", "100", "--policy", "zipf:260"],
+            // LoRA parameter counts beyond 64 bits.
+            ["budget", "--rank", "1000000000000000000"],
+            ["budget", "--model", "custom", "--layers", "3", "--hidden", "9000000000000000000", "--intermediate", "3",
+             "--heads", "3"],
+            ["budget", "--model", "custom", "--layers", "2", "--hidden", "8", "--intermediate", "8", "--heads", "4000000000",
+             "--head-dim", "4000000000"],
         ]
         for arguments in refused {
             let r = try CLI.run(arguments)

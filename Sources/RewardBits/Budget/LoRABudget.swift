@@ -26,6 +26,9 @@ public struct ModelShape: Sendable, Equatable {
         ModelShape(name: "llama-3.2-1b", layers: 16, hidden: 2048, intermediate: 8192, heads: 32, kvHeads: 8, headDim: 64),
     ]
 
+    /// The seven adapted linear maps of a layer, in `linearShapes` order.
+    public static let linearMapNames = ["q", "k", "v", "o", "gate", "up", "down"]
+
     /// The (input, output) sizes of the seven adapted linear maps of a layer.
     public var linearShapes: [(name: String, input: Int, output: Int)] {
         let query = heads * headDim, keyValue = kvHeads * headDim
@@ -33,10 +36,35 @@ public struct ModelShape: Sendable, Equatable {
                 ("gate", hidden, intermediate), ("up", hidden, intermediate), ("down", intermediate, hidden)]
     }
 
+    /// LoRA parameters of rank r on every linear map: r (in + out) per map;
+    /// nil when a size is below 1 or the count does not fit in 64 bits.
+    public func checkedLoRAParameters(rank: Int) -> UInt64? {
+        let sizes = [layers, hidden, intermediate, heads, kvHeads, headDim, rank]
+        guard sizes.allSatisfy({ $0 >= 1 }) else { return nil }
+        func product(_ a: UInt64, _ b: UInt64) -> UInt64? {
+            let (value, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? nil : value
+        }
+        guard let query = product(UInt64(heads), UInt64(headDim)),
+              let keyValue = product(UInt64(kvHeads), UInt64(headDim)) else { return nil }
+        // Sum of in + out over the seven maps, each term below 2^64.
+        let terms = [UInt64(hidden), query, UInt64(hidden), keyValue, UInt64(hidden), keyValue, query, UInt64(hidden),
+                     UInt64(hidden), UInt64(intermediate), UInt64(hidden), UInt64(intermediate),
+                     UInt64(intermediate), UInt64(hidden)]
+        var perLayer: UInt64 = 0
+        for term in terms {
+            let (sum, overflow) = perLayer.addingReportingOverflow(term)
+            guard !overflow else { return nil }
+            perLayer = sum
+        }
+        guard let perRank = product(UInt64(layers), perLayer) else { return nil }
+        return product(perRank, UInt64(rank))
+    }
+
     /// LoRA parameters of rank r on every linear map: r (in + out) per map.
+    /// The shape and rank must have passed `checkedLoRAParameters`.
     public func loraParameters(rank: Int) -> UInt64 {
-        let perLayer = linearShapes.reduce(0) { $0 + $1.input + $1.output }
-        return UInt64(layers) * UInt64(rank) * UInt64(perLayer)
+        checkedLoRAParameters(rank: rank)!
     }
 }
 
@@ -71,6 +99,10 @@ public struct LoRABudget: Sendable {
                               ("heads", model.heads), ("kv-heads", model.kvHeads), ("head-dim", model.headDim)] {
             guard value >= 1 else { throw RewardBitsError.invalidInput("--\(name) must be at least 1 (got \(value))") }
         }
+        guard model.checkedLoRAParameters(rank: rank) != nil else {
+            throw RewardBitsError.invalidInput(
+                "\(model.name) with --rank \(rank) gives more than 2^64 LoRA parameters; check the shape options and use a realistic rank (e.g. --rank 8)")
+        }
         self.model = model
         self.rank = rank
         self.problems = problems
@@ -98,7 +130,7 @@ public struct LoRABudget: Sendable {
                 ("head_dim", .integer(Int64(model.headDim))),
             ])),
             ("rank", .integer(Int64(rank))),
-            ("lora_targets", .array(model.linearShapes.map { .string($0.name) })),
+            ("lora_targets", .array(ModelShape.linearMapNames.map { .string($0) })),
             ("lora_parameters", .unsigned(loraParameters)),
             ("problems", .unsigned(problems)), ("samples", .unsigned(samples)),
             ("bits_per_rollout", .number(bitsPerRollout.value)),
@@ -117,7 +149,8 @@ public struct LoRABudget: Sendable {
 
     public var summary: String {
         func grouped(_ x: Double) -> String {
-            guard x.isFinite else { return "inf" }
+            guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+            if x < 0 { return "-" + grouped(-x) }
             if x >= 1e15 { return Format.compact(x) }
             let digits = String(Int64(x.rounded()))
             var out = ""

@@ -56,7 +56,12 @@ public struct SFTChannel: Sendable {
                 throw RewardBitsError.invalidInput(
                     "filtered SFT never ends: the prior gives symbol \(s) mass \(self.prior.probability(s)) but the policy never draws it; give every prior symbol policy mass > 0")
             }
-            let expected = Double(positives) * expectedRolloutsPerPositive()
+            let perPositive = expectedRolloutsPerPositive()
+            guard perPositive.isFinite else {
+                throw RewardBitsError.invalidInput(
+                    "filtered SFT would need more than 1e308 rollouts per positive (E[L] overflows): the policy gives some prior symbol a mass too small to reach; give every prior symbol more policy mass")
+            }
+            let expected = Double(positives) * perPositive
             guard expected <= Self.maximumExpectedRollouts else {
                 throw RewardBitsError.invalidInput(
                     "this run would draw about \(Format.compact(expected)) rollouts (E[L] = \(Format.compact(expectedRolloutsPerPositive())) per positive); lower --positives or make the policy cover the prior better")

@@ -56,8 +56,11 @@ final class ProgressLine: @unchecked Sendable {
 
 /// Small number formatting helpers for human-readable output.
 public enum Format {
-    /// 1.23e9-style compact form.
+    /// 1.23e9-style compact form; "inf" and "nan" for non-finite values
+    /// (error messages quote values that overflowed).
     public static func compact(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         if value < 1e4 { return String(format: "%.0f", value) }
         return String(format: "%.3ge%d", value / pow(10, floor(log10(value))), Int(floor(log10(value))))
     }

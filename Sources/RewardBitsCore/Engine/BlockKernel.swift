@@ -31,7 +31,9 @@ public struct BlockPlan: Sendable, Equatable {
         self.blockSize = blockSize
     }
 
-    public var blockCount: UInt64 { (totalSamples + blockSize - 1) / blockSize }
+    /// ceil(totalSamples / blockSize), without the overflow of
+    /// totalSamples + blockSize - 1 near 2^64.
+    public var blockCount: UInt64 { (totalSamples - 1) / blockSize + 1 }
 
     /// Samples in block `index` (the last block may be short).
     public func samples(inBlock index: UInt64) -> Int {

@@ -189,7 +189,7 @@ public struct PluginStatistics: SufficientStatistics {
     /// least one block per group.
     public static func blockSize(samples: UInt64, requested: UInt64?, default fallback: UInt64) throws -> UInt64 {
         if let requested {
-            let blocks = (samples + requested - 1) / requested
+            let blocks = samples == 0 ? 0 : (samples - 1) / requested + 1
             guard blocks >= UInt64(groups) else {
                 throw RewardBitsError.invalidInput(
                     "--estimator plugin resamples \(groups) groups of blocks: --block-size \(requested) leaves only \(blocks) blocks; use --block-size \(max(1, samples / UInt64(groups))) or less")
