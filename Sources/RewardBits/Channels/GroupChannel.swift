@@ -110,7 +110,14 @@ public struct GroupChannel: Sendable {
         let byClass = prior.isUniform && noise == 0
         let values = byClass ? uniformPriorClassValues(pointwise: pointwise) : []
         let possible = byClass ? possibleClasses(pointwise: pointwise) : []
+        let interval = settings.binomialInterval
+        // Pointwise classes are 2M + hit: the odd ones are the rare hits.
+        let hitClasses = values.indices.map { pointwise && $0 % 2 == 1 }
         let estimate: @Sendable (GroupStatistics) throws -> Estimate = { statistics in
+            if byClass && pointwise {
+                return try Estimate.hitStratifiedMean(statistics.classes, values: values, possible: possible,
+                                                      hit: hitClasses, level: level, interval: interval)
+            }
             if byClass {
                 return try Estimate.classMean(statistics.classes, values: values, possible: possible, level: level)
             }

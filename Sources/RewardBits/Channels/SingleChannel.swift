@@ -122,8 +122,10 @@ public struct SingleChannel: Sendable {
         case (.pointwise, false):
             let table = pointwiseTable()
             guard case .alias(let priorTable) = try prior.makeSampler() else { fatalError("unreachable: the prior is not uniform") }
+            let range = pointwiseRange(table)
             let estimate: @Sendable (Moments) throws -> Estimate = {
-                try Estimate.studentT(mean: $0.mean, variance: $0.variance, samples: $0.count, level: level)
+                try Estimate.studentT(mean: $0.mean, variance: $0.variance, samples: $0.count, level: level,
+                                      possibleValues: range)
             }
             let outcome = try runner.execute(
                 kernels.singlePointwise(policy: policySampler, prior: priorTable, noise: noise, table: table, center: exact,
@@ -134,12 +136,17 @@ public struct SingleChannel: Sendable {
         case (_, let uniformPrior):
             // rb: h(q(T) (*) eps) - h(eps) per rollout; constant under a uniform prior.
             let table = uniformPrior ? [rbValue(0)] : (0..<Int(vocabularySize)).map(rbValue)
+            // The values the policy can draw (a symbol of tiny policy mass
+            // may not have been drawn yet).
+            let drawable = table.indices.filter { uniformPrior || policy.probability($0) > 0 }.map { table[$0] }
+            let range = drawable.min()!...drawable.max()!
             let estimate: @Sendable (Moments) throws -> Estimate = { m in
                 if uniformPrior {
                     return Estimate(value: table[0], standardError: 0, low: table[0], high: table[0],
                                     level: level, method: .zeroVariance, samples: m.count)
                 }
-                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level,
+                                             possibleValues: range)
             }
             let outcome = try runner.execute(
                 kernels.singleRB(policy: policySampler, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
@@ -193,6 +200,21 @@ public struct SingleChannel: Sendable {
         return values
     }
 
+    /// The range of pointwise values a rollout can take: over the symbols
+    /// the policy can draw and the (hit, flip) classes possible there.
+    func pointwiseRange(_ table: [Double]) -> ClosedRange<Double> {
+        var low = Double.infinity, high = -Double.infinity
+        for t in 0..<Int(vocabularySize) where policy.probability(t) > 0 {
+            let q = prior.probability(t)
+            let possible = [q < 1 && noise < 1, q > 0 && noise < 1, q < 1 && noise > 0, q > 0 && noise > 0]
+            for c in 0..<4 where possible[c] {
+                low = min(low, table[t * 4 + c])
+                high = max(high, table[t * 4 + c])
+            }
+        }
+        return low <= high ? low...high : 0...0
+    }
+
     func pointwiseTable() -> [Double] {
         var table = [Double](repeating: 0, count: Int(vocabularySize) * 4)
         for t in 0..<Int(vocabularySize) {
@@ -218,6 +240,9 @@ public struct SingleChannel: Sendable {
                                                interval: interval)
         }
         // Classes: (miss, kept), (hit, kept), (miss, flipped), (hit, flipped).
-        return try Estimate.classMean(counts, values: values, possible: [true, true, noise > 0, noise > 0], level: level)
+        // The hits are rare and carry most of the mean: a count interval on
+        // them keeps the coverage when none or few have happened.
+        return try Estimate.hitStratifiedMean(counts, values: values, possible: [true, true, noise > 0, noise > 0],
+                                              hit: [false, true, false, true], level: level, interval: interval)
     }
 }

@@ -104,6 +104,36 @@ extension Coverage {
                 }
             }
         }
+        // Rare hits that are not affine in a count: the noisy single channel
+        // and the group pointwise estimator under a uniform prior (the
+        // hit-stratified interval). "Reachable" asks whether any interval
+        // on the hit count alone could reach the band. In the group rows
+        // every hit has nearly the same value (log2 of V/M), so the
+        // estimate is nearly affine in the hit count and its coverage is
+        // compared with the exact coverage of the Blaker interval on that
+        // count; a noisy hit is worth +-log2((1 - eps)/eps), so the single
+        // rows have no such reference.
+        for (v, counts) in [(UInt64(1) << 16, [UInt64(10_000), 100_000, 1_000_000]),
+                            (1 << 20, [100_000, 1_000_000, 10_000_000])] {
+            for n in counts where !(quick && n == counts.last!) {
+                let channel = try SingleChannel(vocabularySize: v, noise: 0.1, rollouts: n)
+                let name = "single rare eps=0.1 V=2^\(v.trailingZeroBitCount) N=\(Format.compact(Double(n)))"
+                let reachable = try countIntervalCanReach(fullBand, p: 1 / Double(v), trials: n)
+                add(name, n, channel.exactValue(), bandReachable: reachable) { try channel.run(settings: $0) }
+            }
+        }
+        for (v, counts) in [(UInt64(1) << 16, [UInt64(1_000), 10_000, 100_000]), (1 << 20, [10_000, 100_000])] {
+            for n in counts where !(quick && n == counts.last!) {
+                let k = 32
+                let channel = try GroupChannel(vocabularySize: v, groupSize: k, prompts: n, estimator: .pointwise)
+                guard let exact = channel.exactValue() else { continue }
+                let name = "group pointwise rare V=2^\(v.trailingZeroBitCount) K=32 N=\(Format.compact(Double(n)))"
+                let hit = -expm1(Double(k) * log1p(-1 / Double(v)))
+                let reachable = try countIntervalCanReach(fullBand, p: hit, trials: n)
+                let countCoverage = try countIntervalCoverage(p: hit, trials: n, level: 0.95, interval: .blaker)
+                add(name, n, exact, exactCoverage: countCoverage, bandReachable: reachable) { try channel.run(settings: $0) }
+            }
+        }
         // group
         for (name, v, k, prior, policy, estimator, noise) in [
             ("group rb uniform V=1024 K=32", UInt64(1024), 32, DistributionSpec.uniform, DistributionSpec.uniform, EstimatorKind.rb, 0.0),

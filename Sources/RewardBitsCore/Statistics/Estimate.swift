@@ -25,6 +25,10 @@ public enum IntervalMethod: String, Sendable, Codable {
     /// interval reaches toward the other classes' values by the
     /// Clopper-Pearson upper bound on the unseen classes' total frequency.
     case unseenClasses = "unseen-classes"
+    /// Pointwise information with rare hits: a count interval on the hits
+    /// combined with the spread within hits and within misses (see
+    /// `Estimate.hitStratifiedMean`).
+    case hitStratified = "hit-stratified"
     /// The delta method for a ratio of means (sft filtered).
     case deltaMethod = "delta-method"
     /// Every sample had the same value and the model says it cannot vary:
@@ -65,15 +69,27 @@ public struct Estimate: Sendable, Equatable {
 
     /// The Student-t interval for a sample mean.
     ///
-    /// A zero sample variance gives a zero-width interval only when
-    /// `canVary` is false (the model says every sample is the same value);
-    /// otherwise the caller must have chosen a count-based interval.
-    public static func studentT(mean: Double, variance: Double, samples: UInt64, level: Double) throws -> Estimate {
+    /// A zero sample variance gives a zero-width interval only when the
+    /// model says every sample has this value: `possibleValues`, when given,
+    /// is the range of values a sample can take, and if it reaches beyond
+    /// the mean, every sample so far merely fell in one value while rare
+    /// others have not happened yet. The interval then reaches toward the
+    /// range's ends by the Clopper-Pearson bound 1 - (alpha/2)^(1/n) on the
+    /// unseen values' total frequency (method `unseen-classes`).
+    public static func studentT(mean: Double, variance: Double, samples: UInt64, level: Double,
+                                possibleValues: ClosedRange<Double>? = nil) throws -> Estimate {
         guard samples >= 2 else {
             throw RewardBitsError.invalidInput("a confidence interval needs at least 2 samples (got \(samples))")
         }
         let variance = max(variance, 0)
         let se = (variance / Double(samples)).squareRoot()
+        if se == 0, let range = possibleValues, range.lowerBound < mean || range.upperBound > mean {
+            let unseen = -expm1(log((1 - level) / 2) / Double(samples))
+            return Estimate(value: mean, standardError: 0,
+                            low: mean + unseen * min(0, range.lowerBound - mean),
+                            high: mean + unseen * max(0, range.upperBound - mean),
+                            level: level, method: .unseenClasses, samples: samples)
+        }
         if se == 0 {
             return Estimate(value: mean, standardError: 0, low: mean, high: mean,
                             level: level, method: .zeroVariance, samples: samples)

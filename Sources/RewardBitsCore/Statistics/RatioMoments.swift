@@ -65,6 +65,10 @@ public struct RatioMoments: SufficientStatistics, Equatable {
     /// R = mean(A) / mean(L) with the delta-method standard error
     /// sqrt((Var A - 2 R Cov(A, L) + R^2 Var L) / n) / mean(L).
     public func ratioEstimate(level: Double) throws -> Estimate {
+        // One sample has no variance estimate (n - 1 = 0), not a zero one.
+        guard count >= 2 else {
+            throw RewardBitsError.invalidInput("a confidence interval needs at least 2 samples (got \(count))")
+        }
         let n = Double(count)
         let meanA = information.value / n
         let meanL = Double(rollouts) / n
