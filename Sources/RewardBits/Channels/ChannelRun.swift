@@ -51,7 +51,9 @@ struct ChannelRun {
                 return e.halfWidth <= stopping.targetHalfWidth
             }
         }
-        if settings.showProgress {
+        // The plug-in's interval is a bootstrap over all its cells: too dear
+        // for a progress line, so that line shows no half-width.
+        if settings.showProgress && !(Statistics.self is PluginStatistics.Type) {
             control.halfWidth = { statistics, samples in samples >= 2 ? (try? monitor(statistics))?.halfWidth : nil }
         }
         if let path = settings.checkpointPath {

@@ -219,7 +219,7 @@ final class SchedulerState<Statistics: SufficientStatistics>: @unchecked Sendabl
            state.nextBlock < limit {
             save(checkpoint)
         }
-        progress?.update(samples: state.samples, halfWidth: control.halfWidth?(state.statistics, state.samples))
+        progress?.update(samples: state.samples, halfWidth: { control.halfWidth?(state.statistics, state.samples) })
         condition.broadcast()
     }
 

@@ -22,10 +22,13 @@ final class ProgressLine: @unchecked Sendable {
     /// True when a progress line would be seen (stderr is a terminal).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
-    /// Called with the scheduler's lock held.
-    func update(samples: UInt64, halfWidth: Double?) {
+    /// Called with the scheduler's lock held. The half-width is asked for
+    /// only when a line is drawn: it can be a whole bootstrap (plug-in), and
+    /// computing it at every merge would serialise the workers on the lock.
+    func update(samples: UInt64, halfWidth: () -> Double?) {
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
+        let halfWidth = halfWidth()
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
         let fraction = Double(samples) / Double(totalSamples)
