@@ -115,6 +115,11 @@ struct RunControlTests {
         // At 2^16 rollouts per block and one success per 2^16, 50 successes take ~50 blocks.
         #expect(result.estimate.samples >= 20 * (1 << 16))
         #expect(result.stoppedEarly)
+        // The estimate is v0 + (16 - v0) k / N with v0 = -log2(1 - 2^-16):
+        // read the success count back and check the rule's 50.
+        let v0 = -log2(1 - 1 / 65536.0)
+        let successes = ((result.estimate.value - v0) / (16 - v0) * Double(result.estimate.samples)).rounded()
+        #expect(successes >= 50, "stopped after \(successes) successes")
     }
 }
 
