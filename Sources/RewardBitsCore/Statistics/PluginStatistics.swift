@@ -78,11 +78,21 @@ public struct PluginStatistics: SufficientStatistics {
             occupiedJoint += 1
         }
         guard total > 0 else { return 0 }
+        return finishMillerMadow(total: total, subjectCounts: nS, observationCounts: nO, jointSum: sumJoint.value,
+                                 occupiedJoint: occupiedJoint) { $0 * log2($0) }
+    }
+
+    /// The Miller-Madow plug-in from its marginal counts and the joint
+    /// table's sum of n log2 n over its `occupiedJoint` occupied cells;
+    /// `xLog2x` is n log2 n (tabulated or not, the same values).
+    @inline(__always)
+    static func finishMillerMadow(total: Double, subjectCounts nS: [Double], observationCounts nO: [Double],
+                                  jointSum: Double, occupiedJoint: Int, xLog2x: (Double) -> Double) -> Double {
         func entropyTerms(_ counts: [Double]) -> (CompensatedSum, Int) {
             var sum = CompensatedSum()
             var occupied = 0
             for n in counts where n > 0 {
-                sum.add(n * log2(n))
+                sum.add(xLog2x(n))
                 occupied += 1
             }
             return (sum, occupied)
@@ -90,7 +100,7 @@ public struct PluginStatistics: SufficientStatistics {
         let (sumS, mS) = entropyTerms(nS)
         let (sumO, mO) = entropyTerms(nO)
         // H^(X) = log2 N - (1/N) sum n log2 n; the log2 N terms: +1 +1 -1.
-        let ml = log2(total) - (sumS.value + sumO.value - sumJoint.value) / total
+        let ml = log2(total) - (sumS.value + sumO.value - jointSum) / total
         let correction = Double(mS + mO - occupiedJoint - 1) / (2 * total * M_LN2)
         return ml + correction
     }
@@ -290,19 +300,7 @@ struct OccupiedCells {
             }
         }
         guard total > 0 else { return 0 }
-        func entropyTerms(_ counts: [Double]) -> (CompensatedSum, Int) {
-            var sum = CompensatedSum()
-            var occupied = 0
-            for n in counts where n > 0 {
-                sum.add(xLog2x(n))
-                occupied += 1
-            }
-            return (sum, occupied)
-        }
-        let (sumS, mS) = entropyTerms(nS)
-        let (sumO, mO) = entropyTerms(nO)
-        let ml = log2(total) - (sumS.value + sumO.value - sumJoint.value) / total
-        let correction = Double(mS + mO - occupiedJoint - 1) / (2 * total * M_LN2)
-        return ml + correction
+        return PluginStatistics.finishMillerMadow(total: total, subjectCounts: nS, observationCounts: nO,
+                                                  jointSum: sumJoint.value, occupiedJoint: occupiedJoint) { xLog2x($0) }
     }
 }
