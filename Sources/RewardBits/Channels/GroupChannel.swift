@@ -113,17 +113,20 @@ public struct GroupChannel: Sendable {
         let interval = settings.binomialInterval
         // Pointwise classes are 2M + hit: the odd ones are the rare hits.
         let hitClasses = values.indices.map { pointwise && $0 % 2 == 1 }
-        let estimate: @Sendable (GroupStatistics) throws -> Estimate = { statistics in
-            if byClass && pointwise {
-                return try Estimate.hitStratifiedMean(statistics.classes, values: values, possible: possible,
-                                                      hit: hitClasses, level: level, interval: interval)
+        func makeEstimate(_ interval: Estimate.BinomialInterval) -> @Sendable (GroupStatistics) throws -> Estimate {
+            { statistics in
+                if byClass && pointwise {
+                    return try Estimate.hitStratifiedMean(statistics.classes, values: values, possible: possible,
+                                                          hit: hitClasses, level: level, interval: interval)
+                }
+                if byClass {
+                    return try Estimate.classMean(statistics.classes, values: values, possible: possible, level: level)
+                }
+                return try Estimate.studentT(mean: statistics.moments.mean, variance: statistics.moments.variance,
+                                             samples: statistics.moments.count, level: level)
             }
-            if byClass {
-                return try Estimate.classMean(statistics.classes, values: values, possible: possible, level: level)
-            }
-            return try Estimate.studentT(mean: statistics.moments.mean, variance: statistics.moments.variance,
-                                         samples: statistics.moments.count, level: level)
         }
+        let estimate = makeEstimate(interval)
         // Pointwise under a uniform prior is a rare-event estimator: S must be
         // among the tokens (odd classes count hits).
         var hits: (@Sendable (GroupStatistics) -> UInt64)?
@@ -152,8 +155,10 @@ public struct GroupChannel: Sendable {
                 policy: policySampler, prior: priorAlias!, priorProbabilities: prior.probabilities!,
                 vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth)
         }
+        // The stop rule reads the Clopper-Pearson form, as in `single`: cheaper
+        // than Blaker's at every merge, and never narrower.
         let outcome = try runner.execute(kernel, totalSamples: prompts, blockSize: blockSize, estimate: estimate,
-                                         successes: hits, unitsPerSample: units)
+                                         monitor: makeEstimate(.clopperPearson), successes: hits, unitsPerSample: units)
 
         let statistics = outcome.statistics
         let histogram: SurpriseHistogram? = binWidth == nil ? nil
