@@ -64,7 +64,7 @@ public struct SFTChannel: Sendable {
             let expected = Double(positives) * perPositive
             guard expected <= Self.maximumExpectedRollouts else {
                 throw RewardBitsError.invalidInput(
-                    "this run would draw about \(Format.compact(expected)) rollouts (E[L] = \(Format.compact(expectedRolloutsPerPositive())) per positive); lower --positives or make the policy cover the prior better")
+                    "this run would draw about \(Format.compact(expected)) rollouts (E[L] = \(Format.compact(perPositive)) per positive); lower --positives or make the policy cover the prior better")
             }
         }
     }

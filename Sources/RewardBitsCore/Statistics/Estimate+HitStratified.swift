@@ -46,39 +46,31 @@ extension Estimate {
             var count: UInt64 = 0
             var mean = 0.0
             var variance = 0.0
-            var observed: Set<Double> = []
+            var observedValues = 0
             var possibleLow = Double.infinity
             var possibleHigh = -Double.infinity
         }
         func stratum(_ member: (Int) -> Bool) -> Stratum {
             var s = Stratum()
-            var sum = CompensatedSum()
-            for c in values.indices where member(c) {
+            var members = counts
+            for c in values.indices {
+                guard member(c) else { members.counts[c] = 0; continue }
                 if possible[c] || counts.counts[c] > 0 {
                     s.possibleLow = min(s.possibleLow, values[c])
                     s.possibleHigh = max(s.possibleHigh, values[c])
                 }
-                guard counts.counts[c] > 0 else { continue }
-                s.count += counts.counts[c]
-                s.observed.insert(values[c])
-                sum.add(Double(counts.counts[c]) * values[c])
             }
+            s.count = members.total
             guard s.count > 0 else { return s }
-            s.mean = sum.value / Double(s.count)
-            var squares = CompensatedSum()
-            for c in values.indices where member(c) && counts.counts[c] > 0 {
-                let d = values[c] - s.mean
-                squares.add(Double(counts.counts[c]) * d * d)
-            }
-            s.variance = s.count > 1 ? squares.value / Double(s.count - 1) : 0
+            s.observedValues = Set(values.indices.filter { members.counts[$0] > 0 }.map { values[$0] }).count
+            (s.mean, s.variance) = members.moments(values: values)
             return s
         }
         /// Half-widths (down, up) of a stratum's mean.
         func spread(_ s: Stratum) throws -> (Double, Double) {
             guard s.count > 0 else { return (0, 0) }
-            if s.observed.count == 1 {
-                // Unseen values of the stratum: Clopper-Pearson at 0 of s.count.
-                let unseen = -expm1(log(tail) / Double(s.count))
+            if s.observedValues == 1 {
+                let unseen = unseenShare(samples: s.count, level: level)
                 return (unseen * max(0, s.mean - s.possibleLow), unseen * max(0, s.possibleHigh - s.mean))
             }
             let t = try GSL.studentTQuantile(1 - tail, degreesOfFreedom: Double(s.count - 1))
@@ -91,7 +83,7 @@ extension Estimate {
         let k = hits.count
         let nd = Double(n)
         let pHat = Double(k) / nd
-        let (pLow, pHigh) = try proportionInterval(successes: k, trials: n, level: level, interval: interval)
+        let ((pLow, pHigh), _) = try proportionInterval(successes: k, trials: n, level: level, interval: interval)
 
         var countDown = 0.0, countUp = 0.0
         var gap = 0.0
@@ -101,7 +93,6 @@ extension Estimate {
                 countDown = pHigh * max(0, misses.mean - hits.possibleLow)
             }
         } else if k == n {
-            gap = 0
             if misses.possibleLow <= misses.possibleHigh {
                 // Every sample a hit: the misses are the unseen side.
                 countUp = (1 - pLow) * max(0, misses.possibleHigh - hits.mean)
@@ -129,22 +120,5 @@ extension Estimate {
         }
         return Estimate(value: mean, standardError: se, low: mean - down, high: mean + up,
                         level: level, method: .hitStratified, samples: n)
-    }
-
-    /// The interval on a binomial proportion that `affineBinomial` maps.
-    static func proportionInterval(successes k: UInt64, trials n: UInt64, level: Double,
-                                   interval: BinomialInterval) throws -> (Double, Double) {
-        switch interval {
-        case .wilson:
-            return try wilson(successes: k, trials: n, level: level)
-        case .clopperPearson:
-            if let exact = clopperPearson(successes: k, trials: n, level: level) { return exact }
-        case .blaker:
-            if let exact = blaker(successes: k, trials: n, level: level) { return exact }
-            if let exact = clopperPearson(successes: k, trials: n, level: level) { return exact }
-        case .randomized(let u):
-            if let exact = randomizedClopperPearson(successes: k, trials: n, level: level, uniform: u) { return exact }
-        }
-        return try wilson(successes: k, trials: n, level: level)
     }
 }

@@ -84,7 +84,7 @@ public struct Estimate: Sendable, Equatable {
         let variance = max(variance, 0)
         let se = (variance / Double(samples)).squareRoot()
         if se == 0, let range = possibleValues, range.lowerBound < mean || range.upperBound > mean {
-            let unseen = -expm1(log((1 - level) / 2) / Double(samples))
+            let unseen = unseenShare(samples: samples, level: level)
             return Estimate(value: mean, standardError: 0,
                             low: mean + unseen * min(0, range.lowerBound - mean),
                             high: mean + unseen * max(0, range.upperBound - mean),
@@ -188,6 +188,35 @@ public struct Estimate: Sendable, Equatable {
         return (k == 0 ? 0 : max(0, center - spread), k == n ? 1 : min(1, center + spread))
     }
 
+    /// The interval on p from k successes in n trials that `interval` names,
+    /// and the method that gave it: Blaker falls back to Clopper-Pearson,
+    /// and every exact interval to Wilson's, where GSL cannot evaluate the
+    /// binomial tails (k and n - k both in the millions).
+    static func proportionInterval(successes k: UInt64, trials n: UInt64, level: Double,
+                                   interval: BinomialInterval) throws -> ((Double, Double), IntervalMethod) {
+        switch interval {
+        case .wilson:
+            break
+        case .clopperPearson:
+            if let exact = clopperPearson(successes: k, trials: n, level: level) { return (exact, .clopperPearson) }
+        case .blaker:
+            if let exact = blaker(successes: k, trials: n, level: level) { return (exact, .blaker) }
+            if let exact = clopperPearson(successes: k, trials: n, level: level) { return (exact, .clopperPearson) }
+        case .randomized(let u):
+            if let exact = randomizedClopperPearson(successes: k, trials: n, level: level, uniform: u) {
+                return (exact, .randomizedClopperPearson)
+            }
+        }
+        return (try wilson(successes: k, trials: n, level: level), .wilson)
+    }
+
+    /// Clopper-Pearson's upper bound on the total frequency of values not
+    /// seen in n samples, 1 - (alpha/2)^(1/n) in closed form: how far an
+    /// interval reaches toward possible values that have not happened yet.
+    static func unseenShare(samples n: UInt64, level: Double) -> Double {
+        -expm1(log((1 - level) / 2) / Double(n))
+    }
+
     /// The interval for an estimator that equals offset + slope * (k / n),
     /// k ~ Binomial(n, p): an interval for p mapped affinely. It keeps its
     /// width when k = 0, which is what rare successes need.
@@ -203,30 +232,7 @@ public struct Estimate: Sendable, Equatable {
             return Estimate(value: value, standardError: 0, low: value, high: value,
                             level: level, method: .zeroVariance, samples: samples)
         }
-        var method = IntervalMethod.wilson
-        var bounds = try wilson(successes: k, trials: n, level: level)
-        switch interval {
-        case .wilson:
-            break
-        case .clopperPearson:
-            if let exact = clopperPearson(successes: k, trials: n, level: level) {
-                bounds = exact
-                method = .clopperPearson
-            }
-        case .blaker:
-            if let exact = blaker(successes: k, trials: n, level: level) {
-                bounds = exact
-                method = .blaker
-            } else if let exact = clopperPearson(successes: k, trials: n, level: level) {
-                bounds = exact
-                method = .clopperPearson
-            }
-        case .randomized(let u):
-            if let exact = randomizedClopperPearson(successes: k, trials: n, level: level, uniform: u) {
-                bounds = exact
-                method = .randomizedClopperPearson
-            }
-        }
+        let (bounds, method) = try proportionInterval(successes: k, trials: n, level: level, interval: interval)
         let (pLow, pHigh) = bounds
         let a = offset + slope * pLow
         let b = offset + slope * pHigh
@@ -255,8 +261,7 @@ public struct Estimate: Sendable, Equatable {
                 return Estimate(value: mean, standardError: 0, low: mean, high: mean,
                                 level: level, method: .zeroVariance, samples: n)
             }
-            // Clopper-Pearson at k = 0 in closed form: 1 - (alpha/2)^(1/n).
-            let unseen = -expm1(log((1 - level) / 2) / Double(n))
+            let unseen = unseenShare(samples: n, level: level)
             // The estimate is the class value itself (no rounding from sums).
             let low = value + unseen * min(0, others.min()! - value)
             let high = value + unseen * max(0, others.max()! - value)
