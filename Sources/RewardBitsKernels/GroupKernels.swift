@@ -8,19 +8,19 @@ private func groupBatchPrompts(_ k: Int) -> Int { max(1, 4096 / k) }
 #if REWARDBITS_AVX512
 /// Whether the kernels for other priors and policies find a group's first
 /// occurrences in registers (`GroupPackedKernel.freshLanes`) instead of by a
-/// stamp-table or hash-set insert per token: for K <= 32 where conflict
+/// stamp-table or hash-set insert per token: for K <= 64 where conflict
 /// detection is fast. The same tokens count, summed in the same order.
 private func firstOccurrencesInRegisters(_ k: Int) -> Bool {
-    k <= 32 && GroupPackedKernel.distinctCounting == .conflictDetection
+    k <= GroupPackedKernel.VectorLanes.maximumGroupSize && GroupPackedKernel.distinctCounting == .conflictDetection
 }
 #endif
 
-/// Room for `count` tokens and 32 more, zeroed: the register path loads 32
-/// tokens from the start of every group, whatever K (the lanes past K are
-/// masked off).
+/// Room for `count` tokens and 64 more, zeroed: the register path loads 32
+/// or 64 tokens from the start of every group, whatever K (the lanes past K
+/// are masked off).
 private func paddedTokens(_ count: Int) -> UnsafeMutablePointer<UInt32> {
-    let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: count + 32)
-    tokens.initialize(repeating: 0, count: count + 32)
+    let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: count + 64)
+    tokens.initialize(repeating: 0, count: count + 64)
     return tokens
 }
 
@@ -85,7 +85,7 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         #if REWARDBITS_AVX512
         let inRegisters = firstOccurrencesInRegisters(k)
-        let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
+        let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, GroupPackedKernel.VectorLanes.maximumGroupSize))
         #endif
         let tokens = paddedTokens(batchPrompts * k)
         counts.withUnsafeMutableBufferPointer { counts in
@@ -98,8 +98,7 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
                     var m = 0
                     #if REWARDBITS_AVX512
                     if inRegisters {
-                        let fresh = GroupPackedKernel.freshLanes(group, lanes)
-                        m = fresh.first.nonzeroBitCount &+ fresh.second.nonzeroBitCount
+                        m = GroupPackedKernel.freshLanes(group, lanes).nonzeroBitCount
                         if pointwise {
                             let answer = answers.draw(&source)
                             counts[2 * m + (GroupPackedKernel.contains(group, lanes, answer) ? 1 : 0)] += 1
@@ -175,7 +174,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         #if REWARDBITS_AVX512
         let inRegisters = firstOccurrencesInRegisters(k)
-        let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, 32))
+        let lanes = GroupPackedKernel.VectorLanes(groupSize: min(k, GroupPackedKernel.VectorLanes.maximumGroupSize))
         let repeatEntry = SIMD16<UInt32>(repeating: UInt32(repeatIndex))
         #endif
         let tokens = paddedTokens(batchPrompts * k)
@@ -203,13 +202,17 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                                     let fresh = GroupPackedKernel.freshLanes(group, lanes)
                                     // A repeat adds the (0, 0) entry, as in
                                     // the loop below: one load and one add
-                                    // per token.
+                                    // per token, in token order.
                                     let raw = UnsafeRawPointer(group)
-                                    let first = rb_select_lanes(fresh.first, raw.loadUnaligned(as: SIMD16<UInt32>.self), repeatEntry)
-                                    let second = rb_select_lanes(fresh.second, raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self), repeatEntry)
-                                    for i in 0..<min(k, 16) { sums += table[Int(first[i])] }
-                                    for i in 0..<max(k &- 16, 0) { sums += table[Int(second[i])] }
-                                    m = fresh.first.nonzeroBitCount &+ fresh.second.nonzeroBitCount
+                                    var chunk = 0
+                                    while chunk &* 16 < k {
+                                        let entries = rb_select_lanes(UInt16(truncatingIfNeeded: fresh &>> (chunk &* 16)),
+                                                                      raw.loadUnaligned(fromByteOffset: chunk &* 64, as: SIMD16<UInt32>.self),
+                                                                      repeatEntry)
+                                        for i in 0..<min(k &- chunk &* 16, 16) { sums += table[Int(entries[i])] }
+                                        chunk &+= 1
+                                    }
+                                    m = fresh.nonzeroBitCount
                                     let mass = sums[0], entropy = sums[1]
                                     if pointwise {
                                         let answer = prior.draw(&source)
@@ -267,9 +270,9 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
 /// cleared between prompts (the stamps wrap every 2^16 - 1 prompts). This
 /// avoids a per-prompt popcount over a bitmap, whose wide loads cannot be
 /// forwarded from the scalar stores just made. The AVX-512 copy counts groups
-/// of K <= 32 in registers instead (conflict detection on AMD, a sorting
-/// network on Intel, see `DistinctCounting`): the same counts from the same
-/// tokens, faster.
+/// in registers instead (conflict detection on AMD for K <= 64, a sorting
+/// network on Intel for K <= 32, see `DistinctCounting`): the same counts
+/// from the same tokens, faster.
 struct GroupPackedKernel: SourceKernel {
     typealias Statistics = GroupStatistics
     let packing: PackedFields
@@ -296,14 +299,15 @@ struct GroupPackedKernel: SourceKernel {
         let unit = perVector / gcd(k, perVector)
         let batchPrompts = unit * k <= 1 << 16 ? max(unit, 1024 / k / unit * unit) : max(1, 1024 / k)
         let capacity = (batchPrompts * k + perVector - 1) / perVector * perVector
-        // 32 lanes of padding: the vector path loads 32 tokens from the start
-        // of every group, whatever K.
-        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 32)
-        tokens.initialize(repeating: 0, count: capacity + 32)
+        // 64 lanes of padding: the vector path loads 32 or 64 tokens from the
+        // start of every group, whatever K.
+        let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 64)
+        tokens.initialize(repeating: 0, count: capacity + 64)
         let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)
         #if REWARDBITS_AVX512
-        let inRegisters = k <= 32 && Self.distinctCounting != .stamps
+        // The sorting network takes K <= 32; conflict detection K <= 64.
         let sorting = Self.distinctCounting == .sortingNetwork
+        let inRegisters = sorting ? k <= 32 : k <= VectorLanes.maximumGroupSize && Self.distinctCounting != .stamps
         #else
         let inRegisters = false
         #endif
@@ -321,13 +325,15 @@ struct GroupPackedKernel: SourceKernel {
                 if pointwise { packing.fill(answers, count: batch, from: &source) }
                 #if REWARDBITS_AVX512
                 if inRegisters {
-                    // K = 32 (the canonical size) with its lane masks folded in.
+                    // K = 32 (the canonical size) and K = 64 with their lane
+                    // masks folded in.
                     let answers = pointwise ? answers : nil
-                    switch (k == 32, sorting) {
-                    case (true, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: true, answers: answers, into: counts)
-                    case (true, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: false, answers: answers, into: counts)
-                    case (false, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: true, answers: answers, into: counts)
-                    case (false, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: false, answers: answers, into: counts)
+                    switch (k, sorting) {
+                    case (32, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: true, answers: answers, into: counts)
+                    case (32, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: false, answers: answers, into: counts)
+                    case (64, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: 64, sorting: false, answers: answers, into: counts)
+                    case (_, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: true, answers: answers, into: counts)
+                    case (_, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: false, answers: answers, into: counts)
                     }
                     done += batch
                     continue
@@ -363,16 +369,29 @@ struct GroupPackedKernel: SourceKernel {
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
 
-    /// Which lanes of two 16-lane vectors loaded at a group's first token
-    /// hold the group's K <= 32 tokens (the rest belong to the next prompt
-    /// or to padding).
+    /// Which lanes of four 16-lane vectors loaded at a group's first token
+    /// hold the group's K <= 64 tokens (the rest belong to the next prompt
+    /// or to padding): `first` tokens 0-15, `second` 16-31, `third` 32-47,
+    /// `fourth` 48-63.
     struct VectorLanes {
         let first: UInt16
         let second: UInt16
+        let third: UInt16
+        let fourth: UInt16
+
+        /// The largest K counted in registers (by conflict detection; the
+        /// sorting network takes K <= 32).
+        static let maximumGroupSize = 64
 
         init(groupSize k: Int) {
-            first = k >= 16 ? 0xFFFF : UInt16((1 << k) - 1)
-            second = k >= 32 ? 0xFFFF : (k > 16 ? UInt16((1 << (k - 16)) - 1) : 0)
+            func lanes(_ chunk: Int) -> UInt16 {
+                let n = min(max(k - 16 * chunk, 0), 16)
+                return n == 16 ? 0xFFFF : UInt16((1 << n) - 1)
+            }
+            first = lanes(0)
+            second = lanes(1)
+            third = lanes(2)
+            fourth = lanes(3)
         }
     }
 
@@ -381,8 +400,10 @@ struct GroupPackedKernel: SourceKernel {
     enum DistinctCounting {
         /// The portable stamps (any K).
         case stamps
-        /// AVX-512 conflict detection (K <= 32): six `vpconflictd` per
-        /// prompt. About twice the stamps' speed on a Zen 5; on Intel Xeons
+        /// AVX-512 conflict detection (K <= 64): six `vpconflictd` per
+        /// prompt for K <= 32, 28 for K <= 64 (quadratic in K, so larger
+        /// groups keep the stamps). About twice the stamps' speed on a Zen 5
+        /// at K = 32, 1.75x on a Zen 4 at K = 64; on Intel Xeons
         /// `vpconflictd` is microcoded and slow (2.5e8 rollouts/s against the
         /// stamps' 3.4e8 on a Skylake-SP, 5.3e8 against 1.0e9 on an Emerald
         /// Rapids).
@@ -413,7 +434,8 @@ struct GroupPackedKernel: SourceKernel {
         }
     }()
 
-    /// Counts the classes of `batch` prompts of K <= 32 tokens (rb: M;
+    /// Counts the classes of `batch` prompts of K <= 64 tokens (K <= 32 if
+    /// `sorting`; rb: M;
     /// pointwise, given the answers: M and whether the answer was drawn),
     /// M by the sorting network if `sorting`, else by conflict detection.
     @inline(__always)
@@ -445,45 +467,66 @@ struct GroupPackedKernel: SourceKernel {
         }
     }
 
-    /// The number of distinct tokens in a group of K <= 32, in registers:
+    /// The number of distinct tokens in a group of K <= 64, in registers:
     /// AVX-512 conflict detection finds the lanes that repeat an earlier lane
-    /// within each half, and, within four mixed vectors (a quarter of the
-    /// first half below a quarter of the second), the second-half lanes that
-    /// repeat a first-half lane. Same count as the stamps, without a store
-    /// per token.
+    /// within each 16-lane vector, and, within four mixed vectors (a quarter
+    /// of the earlier vector below a quarter of the later), the later
+    /// vector's lanes that repeat an earlier vector's lane: 6 conflict
+    /// instructions for K <= 32, 15 for K <= 48, 28 for K <= 64. Same count
+    /// as the stamps, without a store per token.
     @inline(__always)
     static func distinct(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> Int {
-        let fresh = freshLanes(group, lanes)
-        return fresh.first.nonzeroBitCount &+ fresh.second.nonzeroBitCount
+        freshLanes(group, lanes).nonzeroBitCount
     }
 
-    /// The lanes holding a token's first occurrence in a group of K <= 32
-    /// (bit i of `first`: token i; of `second`: token 16 + i), found as in
-    /// `distinct`.
+    /// The later vector's lanes that repeat one of the earlier vector's
+    /// `earlierLanes` (bit i: lane i of `later`).
     @inline(__always)
-    static func freshLanes(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> (first: UInt16, second: UInt16) {
+    static func repeatsOfEarlier(_ earlier: SIMD16<UInt32>, _ earlierLanes: UInt16, in later: SIMD16<UInt32>) -> UInt16 {
+        let low = earlierLanes & 0x00FF, high = earlierLanes &>> 8
+        let lowOfLater = rb_lanes_repeating(SIMD16(lowHalf: earlier.lowHalf, highHalf: later.lowHalf), low)
+            | rb_lanes_repeating(SIMD16(lowHalf: earlier.highHalf, highHalf: later.lowHalf), high)
+        let highOfLater = rb_lanes_repeating(SIMD16(lowHalf: earlier.lowHalf, highHalf: later.highHalf), low)
+            | rb_lanes_repeating(SIMD16(lowHalf: earlier.highHalf, highHalf: later.highHalf), high)
+        return (lowOfLater &>> 8) | (highOfLater & 0xFF00)
+    }
+
+    /// The lanes holding a token's first occurrence in a group of K <= 64
+    /// (bit i: token i), found as in `distinct`.
+    @inline(__always)
+    static func freshLanes(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> UInt64 {
         let raw = UnsafeRawPointer(group)
         let a = raw.loadUnaligned(as: SIMD16<UInt32>.self)
         let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
-        let lowA = lanes.first & 0x00FF, highA = lanes.first &>> 8
-        let repeatsA = rb_lanes_repeating(a, lanes.first) & lanes.first
-        let repeatsB = rb_lanes_repeating(b, lanes.second)
-        let lowOfB = rb_lanes_repeating(SIMD16(lowHalf: a.lowHalf, highHalf: b.lowHalf), lowA)
-            | rb_lanes_repeating(SIMD16(lowHalf: a.highHalf, highHalf: b.lowHalf), highA)
-        let highOfB = rb_lanes_repeating(SIMD16(lowHalf: a.lowHalf, highHalf: b.highHalf), lowA)
-            | rb_lanes_repeating(SIMD16(lowHalf: a.highHalf, highHalf: b.highHalf), highA)
-        let inB = (repeatsB | (lowOfB &>> 8) | (highOfB & 0xFF00)) & lanes.second
-        return (lanes.first & ~repeatsA, lanes.second & ~inB)
+        let freshA = lanes.first & ~rb_lanes_repeating(a, lanes.first)
+        let freshB = lanes.second & ~(rb_lanes_repeating(b, lanes.second) | repeatsOfEarlier(a, lanes.first, in: b))
+        var fresh = UInt64(freshA) | UInt64(freshB) &<< 16
+        if lanes.third != 0 {
+            let c = raw.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt32>.self)
+            let freshC = lanes.third & ~(rb_lanes_repeating(c, lanes.third) | repeatsOfEarlier(a, lanes.first, in: c)
+                                         | repeatsOfEarlier(b, lanes.second, in: c))
+            fresh |= UInt64(freshC) &<< 32
+            if lanes.fourth != 0 {
+                let d = raw.loadUnaligned(fromByteOffset: 192, as: SIMD16<UInt32>.self)
+                let freshD = lanes.fourth & ~(rb_lanes_repeating(d, lanes.fourth) | repeatsOfEarlier(a, lanes.first, in: d)
+                                              | repeatsOfEarlier(b, lanes.second, in: d) | repeatsOfEarlier(c, lanes.third, in: d))
+                fresh |= UInt64(freshD) &<< 48
+            }
+        }
+        return fresh
     }
 
-    /// Whether `token` is one of the group's.
+    /// Whether `token` is one of the group's (K <= 64).
     @inline(__always)
     static func contains(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes, _ token: UInt32) -> Bool {
         let raw = UnsafeRawPointer(group)
-        let a = raw.loadUnaligned(as: SIMD16<UInt32>.self)
-        let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
         let t = SIMD16<UInt32>(repeating: token)
-        let hits = rb_lanes_equal(a, t) & lanes.first | rb_lanes_equal(b, t) & lanes.second
+        var hits = rb_lanes_equal(raw.loadUnaligned(as: SIMD16<UInt32>.self), t) & lanes.first
+            | rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self), t) & lanes.second
+        if lanes.third != 0 {
+            hits |= rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt32>.self), t) & lanes.third
+                | rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 192, as: SIMD16<UInt32>.self), t) & lanes.fourth
+        }
         return hits != 0
     }
     #endif

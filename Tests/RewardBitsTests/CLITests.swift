@@ -286,15 +286,21 @@ struct CLITests {
     /// other copies; all three must give the same numbers (forced here
     /// through REWARDBITS_GROUP_DISTINCT), for K = 32 and for groups that
     /// leave lanes unused, up to V = 2^16 (the largest token the sorting
-    /// network's 16-bit lanes hold). The kernels for other priors and
-    /// policies (any V) find a group's first occurrences by conflict
-    /// detection with "conflict" and by a bitmap or hash set otherwise.
+    /// network's 16-bit lanes hold), and for 32 < K <= 64, where conflict
+    /// detection compares four vectors and the sorting network gives way to
+    /// the stamps. The kernels for other priors and policies (any V) find a
+    /// group's first occurrences by conflict detection with "conflict" and by
+    /// a stamp table or hash set otherwise.
     @Test("group: conflict detection, sorting network and stamps give identical results",
           .enabled(if: InstructionSet.avx512.isSupported, "needs AVX-512 (the conflict-detection and sorting-network copies)"))
     func groupDistinctMethods() throws {
         for args in [["--vocab", "1024", "--group", "32"], ["--vocab", "64", "--group", "19", "--estimator", "pointwise"],
                      ["--vocab", "2", "--group", "32"], ["--vocab", "65536", "--group", "32", "--estimator", "pointwise"],
                      ["--vocab", "16", "--group", "1"], ["--vocab", "8", "--group", "16"], ["--vocab", "4096", "--group", "31"],
+                     // Three and four vectors (and K = 65, past them).
+                     ["--vocab", "1024", "--group", "64"], ["--vocab", "64", "--group", "47", "--estimator", "pointwise"],
+                     ["--vocab", "8", "--group", "64"], ["--vocab", "65536", "--group", "48", "--estimator", "pointwise"],
+                     ["--vocab", "256", "--group", "33"], ["--vocab", "1024", "--group", "65", "--estimator", "pointwise"],
                      // Non-uniform priors: the generic group kernel, whose
                      // K <= 32 register path runs with conflict detection.
                      ["--vocab", "65536", "--group", "32", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
@@ -303,9 +309,13 @@ struct CLITests {
                      ["--vocab", "300000", "--group", "31", "--prior", "zipf:1.1", "--estimator", "pointwise"],
                      ["--vocab", "100", "--group", "1", "--prior", "zipf:1.1"],
                      ["--vocab", "100", "--group", "33", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
+                     ["--vocab", "65536", "--group", "64", "--prior", "zipf:1.1", "--policy", "zipf:1.1"],
+                     ["--vocab", "40", "--group", "57", "--prior", "zipf:1.5", "--policy", "zipf:1.5", "--estimator", "pointwise"],
+                     ["--vocab", "300000", "--group", "49", "--prior", "zipf:1.1", "--estimator", "pointwise"],
                      // Uniform prior, other policies or V > 2^16.
                      ["--vocab", "1024", "--group", "32", "--policy", "zipf:1.1"],
                      ["--vocab", "100000", "--group", "20", "--estimator", "pointwise"],
+                     ["--vocab", "1000", "--group", "64", "--estimator", "pointwise"], ["--vocab", "999", "--group", "41"],
                      ["--vocab", "2000000", "--group", "32", "--policy", "zipf:1.05", "--estimator", "pointwise"]] {
             let command = ["estimate", "group"] + args + ["--prompts", "200001", "--json"]
             let outputs = try ["conflict", "sort", "stamps"].map { method in
