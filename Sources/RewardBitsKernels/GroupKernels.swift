@@ -97,7 +97,7 @@ private func sumEntries(_ entries: UnsafeMutablePointer<UInt32>, groupSize k: In
 
 /// Uniform prior: the value depends on M (rb) or on M and whether S was drawn
 /// (pointwise), so a block reduces to integer counts per class.
-struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
+struct GroupUniformPriorKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKernel {
     typealias Statistics = GroupStatistics
     let policy: Policy
     let answers: UniformSymbols
@@ -128,7 +128,7 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
             var done = 0
             while done < samples {
                 let batch = min(batchPrompts, samples - done)
-                policy.fill(tokens, count: batch * k, from: &source)
+                policy.fillSymbols(tokens, count: batch * k, from: &source)
                 for prompt in 0..<batch {
                     let group = tokens + prompt * k
                     var m = 0
@@ -166,7 +166,7 @@ struct GroupUniformPriorKernel<Policy: SymbolSampler, Distinct: DistinctSet>: So
 /// Any prior: rb accumulates H(r | T) = sum_{d in D} phi(q_d) + psi(Q) per
 /// prompt; pointwise draws S and takes -log2 q(S) on a hit, -log2(1 - Q)
 /// otherwise. Counts per M are kept for the log2(M + 1) bound.
-struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
+struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKernel {
     typealias Statistics = GroupStatistics
     let policy: Policy
     let prior: AliasTable
@@ -229,7 +229,7 @@ struct GroupKernel<Policy: SymbolSampler, Distinct: DistinctSet>: SourceKernel {
                         var done = 0
                         while done < samples {
                             let batch = min(batchPrompts, samples - done)
-                            policy.fill(tokens, count: batch * k, from: &source)
+                            policy.fillSymbols(tokens, count: batch * k, from: &source)
                             // One pass of prefetches over the batch first, so
                             // the misses on a large table overlap instead of
                             // stalling the summing pass one by one.

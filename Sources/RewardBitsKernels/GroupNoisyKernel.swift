@@ -18,7 +18,7 @@ import RewardBitsCore
 /// overflows for any K. Each log w and each exp(term - max) is taken once
 /// (log q from a table) and reused where the formulas repeat it: the same
 /// values, so the same bits as evaluating every occurrence.
-struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
+struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = GroupStatistics
     let policy: Policy
     let prior: AliasTable?
@@ -115,7 +115,7 @@ struct GroupNoisyKernel<Policy: SymbolSampler>: SourceKernel {
         var done = 0
         while done < samples {
             let batch = min(batchPrompts, samples - done)
-            policy.fill(tokens, count: batch * k, from: &source)
+            policy.fillSymbols(tokens, count: batch * k, from: &source)
             for prompt in 0..<batch {
                 let group = tokens + prompt * k
                 for w in 0..<((k + 63) / 64) { flipWords[w] = flips.word(&source) }

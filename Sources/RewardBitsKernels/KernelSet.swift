@@ -41,6 +41,20 @@ public enum KernelSet: KernelFactory {
         }
     }
 
+    public static func aliasSymbols(_ table: AliasTable, stream: StreamKey, skip: Int, sizes: [Int]) -> [UInt32] {
+        var source = WordSource(KernelPhiloxStream(stream))
+        for _ in 0..<skip { _ = source.next() }
+        var symbols = [UInt32](repeating: 0, count: sizes.reduce(0, +))
+        symbols.withUnsafeMutableBufferPointer { symbols in
+            var done = 0
+            for size in sizes {
+                table.fillSymbols(symbols.baseAddress! + done, count: size, from: &source)
+                done += size
+            }
+        }
+        return symbols
+    }
+
     // MARK: single
 
     public static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)

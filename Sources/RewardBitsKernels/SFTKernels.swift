@@ -3,7 +3,7 @@ import RewardBitsCore
 
 /// Expert positives: S ~ q, tau = S + U mod V with U uniform below alpha V;
 /// the value is -log2(alpha V) - log2 P(tau) (constant for a uniform prior).
-struct SFTExpertKernel<Prior: SymbolSampler>: SourceKernel {
+struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = Moments
     let prior: Prior
     let vocabularySize: UInt64
@@ -41,7 +41,7 @@ struct SFTExpertKernel<Prior: SymbolSampler>: SourceKernel {
 }
 
 /// Filtered positives: S ~ q, then rollouts T ~ pi until T == S.
-struct SFTFilteredKernel<Prior: SymbolSampler, Policy: SymbolSampler>: SourceKernel {
+struct SFTFilteredKernel<Prior: KernelSymbolSampler, Policy: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = RatioMoments
     let prior: Prior
     let policy: Policy
@@ -61,7 +61,7 @@ struct SFTFilteredKernel<Prior: SymbolSampler, Policy: SymbolSampler>: SourceKer
                 var drawn: UInt64 = 0
                 search: while true {
                     if next == available {
-                        policy.fill(tokens, count: batch, from: &source)
+                        policy.fillSymbols(tokens, count: batch, from: &source)
                         available = batch
                         next = 0
                     }

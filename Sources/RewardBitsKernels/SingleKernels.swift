@@ -4,7 +4,7 @@ import RewardBitsCore
 /// Pointwise kernel under a uniform prior: the value depends only on whether
 /// the rollout hit S and whether its reward was flipped, so a block reduces
 /// to four exact counts.
-struct SinglePointwiseUniformPriorKernel<Policy: SymbolSampler>: SourceKernel {
+struct SinglePointwiseUniformPriorKernel<Policy: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = ClassCounts
     let policy: Policy
     let answers: UniformSymbols
@@ -25,8 +25,8 @@ struct SinglePointwiseUniformPriorKernel<Policy: SymbolSampler>: SourceKernel {
             var done = 0
             while done < samples {
                 let batch = min(64, samples - done)
-                policy.fill(rollouts, count: batch, from: &source)
-                answers.fill(answersBuffer, count: batch, from: &source)
+                policy.fillSymbols(rollouts, count: batch, from: &source)
+                answers.fillSymbols(answersBuffer, count: batch, from: &source)
                 var hits: UInt64 = 0
                 for j in 0..<batch where rollouts[j] == answersBuffer[j] {
                     hits |= 1 << UInt64(j)
@@ -47,7 +47,7 @@ struct SinglePointwiseUniformPriorKernel<Policy: SymbolSampler>: SourceKernel {
 
 /// Pointwise kernel for any prior: S and T are drawn, the class (hit, flip)
 /// found, and the value looked up in a per-symbol table.
-struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: SourceKernel {
+struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = Moments
     let policy: Policy
     let prior: Prior
@@ -76,8 +76,8 @@ struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: Sourc
                 var done = 0
                 while done < samples {
                     let batch = min(64, samples - done)
-                    policy.fill(rollouts, count: batch, from: &source)
-                    prior.fill(answers, count: batch, from: &source)
+                    policy.fillSymbols(rollouts, count: batch, from: &source)
+                    prior.fillSymbols(answers, count: batch, from: &source)
                     let flipped = flips?.word(&source) ?? 0
                     for j in 0..<batch {
                         let t = Int(rollouts[j])
@@ -96,7 +96,7 @@ struct SinglePointwiseKernel<Policy: SymbolSampler, Prior: SymbolSampler>: Sourc
 
 /// Rao-Blackwellised kernel: the value h(q(T) (*) eps) - h(eps) of each
 /// rollout T, from a per-symbol table (one entry when it is constant).
-struct SingleRBKernel<Policy: SymbolSampler>: SourceKernel {
+struct SingleRBKernel<Policy: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = Moments
     let policy: Policy
     let table: [Double]
@@ -113,7 +113,7 @@ struct SingleRBKernel<Policy: SymbolSampler>: SourceKernel {
                 var done = 0
                 while done < samples {
                     let batch = min(64, samples - done)
-                    policy.fill(rollouts, count: batch, from: &source)
+                    policy.fillSymbols(rollouts, count: batch, from: &source)
                     for j in 0..<batch {
                         occurrences.record(constant ? 0 : Int(rollouts[j]), of: table, into: &moments)
                     }
@@ -128,7 +128,7 @@ struct SingleRBKernel<Policy: SymbolSampler>: SourceKernel {
 
 /// Plug-in kernel: each rollout's cell (S, T, r) is recorded; the model is
 /// not used at all, as with logged rollouts.
-struct SinglePluginKernel<Policy: SymbolSampler, Prior: SymbolSampler>: SourceKernel {
+struct SinglePluginKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSampler>: SourceKernel {
     typealias Statistics = PluginStatistics
     let policy: Policy
     let prior: Prior
@@ -151,8 +151,8 @@ struct SinglePluginKernel<Policy: SymbolSampler, Prior: SymbolSampler>: SourceKe
             var done = 0
             while done < samples {
                 let batch = min(64, samples - done)
-                policy.fill(rollouts, count: batch, from: &source)
-                prior.fill(answers, count: batch, from: &source)
+                policy.fillSymbols(rollouts, count: batch, from: &source)
+                prior.fillSymbols(answers, count: batch, from: &source)
                 let flipped = flips?.word(&source) ?? 0
                 for j in 0..<batch {
                     let t = Int(rollouts[j]), s = Int(answers[j])

@@ -238,6 +238,32 @@ struct ChannelTests {
         }
     }
 
+    /// The kernels' alias draws (eight per gather in the AVX-512 copy)
+    /// against `AliasTable.fill` from the same words: tables of 2 to 2^16
+    /// columns, the reader started at every offset 0 to 17 (so pairs of
+    /// words straddle its 1024-word buffer's end, odd and even), in calls
+    /// of 1 to 300 symbols.
+    @Test("kernel alias draws equal AliasTable.fill word for word")
+    func aliasSymbolsMatchFill() throws {
+        let tables = try [2, 3, 1000, 1024, 65536].map { v in
+            try AliasTable(probabilities: (1...v).map { 1 / pow(Double($0), 1.1) })
+        }
+        let sizes = [1, 7, 8, 9, 300, 16, 15, 17, 64, 128, 255, 33, 8, 8, 1, 200]
+        for set in InstructionSet.allCases.filter(\.isSupported) {
+            for table in tables {
+                for skip in 0...17 {
+                    let key = StreamKey(seed: 42, block: UInt64(skip))
+                    let drawn = set.kernels.aliasSymbols(table, stream: key, skip: skip, sizes: sizes + sizes + sizes)
+                    var source = WordSource(PhiloxStream(key))
+                    for _ in 0..<skip { _ = source.next() }
+                    var expected = [UInt32](repeating: 0, count: drawn.count)
+                    expected.withUnsafeMutableBufferPointer { table.fill($0.baseAddress!, count: $0.count, from: &source) }
+                    #expect(drawn == expected, "\(set), V = \(table.vocabularySize), skip \(skip)")
+                }
+            }
+        }
+    }
+
     /// The group kernel's sorting network against a set's count, on groups
     /// chosen to break it: the extreme tokens 0 and 2^16 - 1, all equal, all
     /// distinct, one repeat at every distance, every K from 1 to 32 (with

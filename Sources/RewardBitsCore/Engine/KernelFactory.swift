@@ -19,6 +19,12 @@ public protocol KernelFactory {
     /// runs the networks, the others their scalar fallback).
     static func distinctTokensBySorting(_ x: [UInt32], pairedWith y: [UInt32]) -> (alone: Int, paired: Int, partner: Int)
 
+    /// Symbols drawn from `table` with the Philox stream of (seed, block) as
+    /// the kernels of this copy draw them (`fillSymbols`, eight at a time
+    /// where it can), after skipping `skip` words, in calls of the given
+    /// `sizes` (for the tests: the same symbols as `AliasTable.fill`).
+    static func aliasSymbols(_ table: AliasTable, stream: StreamKey, skip: Int, sizes: [Int]) -> [UInt32]
+
     // single
     static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
         -> any BlockKernel<ClassCounts>

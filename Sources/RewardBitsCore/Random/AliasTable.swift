@@ -69,6 +69,16 @@ public struct AliasTable: @unchecked Sendable, Equatable {
     /// The number of columns, 2^c.
     public var columnCount: Int { entries.count }
 
+    /// c, the bits of a draw's word that pick its column.
+    public var columnBitCount: Int { columnBits }
+
+    /// Calls `body` with the columns (cut-off << c | alias, see `pick`), for
+    /// kernels that draw several symbols at once.
+    @inlinable
+    public func withEntries<R>(_ body: (UnsafeBufferPointer<UInt64>) throws -> R) rethrows -> R {
+        try entries.withUnsafeBufferPointer(body)
+    }
+
     /// Column k's cut-off on the coin (in units of 2^-(64-c); the column is
     /// drawn when the coin is below it) and its alias.
     public func column(_ k: Int) -> (threshold: UInt64, alias: UInt32) {
@@ -102,7 +112,7 @@ public struct AliasTable: @unchecked Sendable, Equatable {
     /// cut-off are both below 2^63, so coin - cut-off (wrapping) has its top
     /// bit set exactly when coin < cut-off; that bit becomes a select mask.
     @inlinable @inline(__always)
-    static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<UInt64>, shift: UInt64, coinMask: UInt64) -> UInt32 {
+    public static func pick(_ word: UInt64, _ entries: UnsafeBufferPointer<UInt64>, shift: UInt64, coinMask: UInt64) -> UInt32 {
         let column = word &>> shift
         let entry = entries[Int(truncatingIfNeeded: column)]
         // shift = 64 - c, so the entry's low c bits are the alias.

@@ -1,0 +1,1 @@
+../RewardBitsKernels/AliasTable+Vector.swift
