@@ -1,5 +1,6 @@
 import Foundation
 import RewardBitsCore
+import CBitOps
 
 /// Expert positives: S ~ q, tau = S + U mod V with U uniform below alpha V;
 /// the value is -log2(alpha V) - log2 P(tau) (constant for a uniform prior).
@@ -29,11 +30,36 @@ struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
         let within = goodSetSize >= 2 ? UniformSymbols(vocabularySize: goodSetSize) : nil
         let uniformValue = offset + log2(Double(vocabularySize))
         surprise.withUnsafeBufferPointer { surprise in
-            for _ in 0..<samples {
-                let answer = UInt64(prior.draw(&source))
-                let shift = UInt64(within?.draw(&source) ?? 0)
-                let positive = (answer + shift) % vocabularySize
-                moments.add(surprise.isEmpty ? uniformValue : offset + surprise[Int(positive)])
+            guard surprise.count > 1 << 17, let base = surprise.baseAddress else {
+                for _ in 0..<samples {
+                    let answer = UInt64(prior.draw(&source))
+                    let shift = UInt64(within?.draw(&source) ?? 0)
+                    let positive = (answer + shift) % vocabularySize
+                    moments.add(surprise.isEmpty ? uniformValue : offset + surprise[Int(positive)])
+                }
+                return
+            }
+            // Beyond 1 MiB of surprise values: 64 positives drawn first (the
+            // same draws in the same order) with their values prefetched,
+            // then added, so that the misses on the alias and surprise tables
+            // overlap instead of each waiting behind the moments' chain of
+            // adds (1.5-1.9x at V = 10^6; with small tables the split was
+            // 0.6-1.1x, so they keep the one loop).
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 64) { positives in
+                let positives = positives.baseAddress!
+                var done = 0
+                while done < samples {
+                    let batch = min(64, samples - done)
+                    for i in 0..<batch {
+                        let answer = UInt64(prior.draw(&source))
+                        let shift = UInt64(within?.draw(&source) ?? 0)
+                        let positive = Int((answer + shift) % vocabularySize)
+                        positives[i] = positive
+                        rb_prefetch(base + positive)
+                    }
+                    for i in 0..<batch { moments.add(offset + surprise[positives[i]]) }
+                    done += batch
+                }
             }
         }
         return BlockResult(statistics: moments, rollouts: 0)
