@@ -30,7 +30,7 @@ struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
         let within = goodSetSize >= 2 ? UniformSymbols(vocabularySize: goodSetSize) : nil
         let uniformValue = offset + log2(Double(vocabularySize))
         surprise.withUnsafeBufferPointer { surprise in
-            guard surprise.count > 1 << 17, let base = surprise.baseAddress else {
+            guard surprise.count > prefetchedTableSize, let base = surprise.baseAddress else {
                 for _ in 0..<samples {
                     let answer = UInt64(prior.draw(&source))
                     let shift = UInt64(within?.draw(&source) ?? 0)

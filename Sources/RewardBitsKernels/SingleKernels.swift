@@ -75,7 +75,7 @@ struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSam
         // prefetched for the whole batch first, the misses overlap instead of
         // queueing behind the moments' chain of adds (1.2-1.5x at V = 40000
         // to 10^6; neutral at V = 20000, so not below).
-        let prefetchValues = !occurrences.counted && table.count > 1 << 17
+        let prefetchValues = !occurrences.counted && table.count > prefetchedTableSize
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 128) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -120,7 +120,7 @@ struct SingleRBKernel<Policy: KernelSymbolSampler>: SourceKernel {
         let occurrences = ValueOccurrences(values: table.count)
         // As in the pointwise kernel: beyond 1 MiB of values, prefetched per
         // batch.
-        let prefetchValues = !constant && !occurrences.counted && table.count > 1 << 17
+        let prefetchValues = !constant && !occurrences.counted && table.count > prefetchedTableSize
         table.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
                 let rollouts = buffer.baseAddress!
@@ -266,6 +266,12 @@ struct SinglePackedKernel: SourceKernel {
         return BlockResult(statistics: counts, rollouts: UInt64(samples))
     }
 }
+
+/// Kernels that load one value per sample from a table of more values than
+/// this (1 MiB of doubles, a Zen 4's L2) prefetch a batch's values before
+/// adding them: below it the prefetches measured no gain (V = 20000 in
+/// `single`) or a loss (small tables in `sft --mode expert`).
+let prefetchedTableSize = 1 << 17
 
 /// Per-sample values taken from a table: for a table of at most 2^16 values,
 /// how often each occurs in a block, added to the moments once per value at
