@@ -1,4 +1,5 @@
 import Foundation
+import CBitOps
 import RewardBitsCore
 
 /// One episode's bits, 64 tokens per word: the policy's bits x, the target
@@ -19,6 +20,10 @@ struct EpisodeBits {
     let flips: BernoulliWords
     let fairTargets: Bool
     let noiseless: Bool
+    /// Fair targets and noise whose flips take their first vector rounds
+    /// in full: a chunk's leading vectors (x, s, the flips' first rounds)
+    /// can be taken from the stream in one piece.
+    let wholeChunks: Bool
 
     init(length: Int, targetBias: Double, noise: Double) {
         words = (length + 63) / 64
@@ -28,6 +33,7 @@ struct EpisodeBits {
         flips = BernoulliWords(probability: noise)
         fairTargets = targetBias == 0.5
         noiseless = noise == 0
+        wholeChunks = fairTargets && flips.drawsFullVectorRounds
     }
 
     /// The live bits of chunk `c`: all of every word below T, the low T mod
@@ -66,6 +72,14 @@ struct EpisodeBits {
     func chunk<S: RandomStream & ~Copyable>(
         _ source: inout WordSource<S>, live: SIMD4<UInt64>
     ) -> (x: SIMD4<UInt64>, s: SIMD4<UInt64>, e: SIMD4<UInt64>) {
+        // The same words in the same order, without a reader update per
+        // vector, wherever the buffer holds the chunk's leading vectors.
+        if wholeChunks, let first = source.contiguousHalfVectors(2 + BernoulliWords.vectorRounds) {
+            let xw = first.loadUnaligned(as: SIMD4<UInt64>.self) & live
+            let sw = first.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self) & live
+            let ew = flips.words4(&source, live: live, firstRounds: first + 64)
+            return (xw, sw, ew)
+        }
         let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
         let sw = fairTargets
             ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
@@ -76,25 +90,20 @@ struct EpisodeBits {
 
     /// The per-token kernel's four counts of one episode, drawn exactly as
     /// `draw` draws it (same words, same order) but counted in registers:
-    /// flips |e|, policy ones |x|, rewards |R| and n11 = |x & R|.
+    /// flips |e|, n11 = |x & R|, n10 = |x| - n11 and n01 = |R| - n11 (bits
+    /// beyond T are zero in x and R).
     @inline(__always)
     func counts<S: RandomStream & ~Copyable>(
         _ source: inout WordSource<S>, live masks: UnsafePointer<SIMD4<UInt64>>
-    ) -> (flipped: UInt64, ones: UInt64, rewarded: UInt64, n11: UInt64) {
-        var flipped = 0, ones = 0, rewarded = 0, n11 = 0
+    ) -> SIMD4<UInt64> {
+        var total = SIMD4<UInt64>()
         for c in 0..<(paddedWords / 4) {
             let live = masks[c]
             let (xw, sw, ew) = chunk(&source, live: live)
             let rw = (~(xw ^ sw) & live) ^ ew
-            let xr = xw & rw
-            for lane in 0..<4 {
-                flipped &+= ew[lane].nonzeroBitCount
-                ones &+= xw[lane].nonzeroBitCount
-                rewarded &+= rw[lane].nonzeroBitCount
-                n11 &+= xr[lane].nonzeroBitCount
-            }
+            total &+= rb_token_counts(xw, rw, ew)
         }
-        return (UInt64(flipped), UInt64(ones), UInt64(rewarded), UInt64(n11))
+        return total
     }
 
     /// The number of ones among bits [from, to) of `words`.
@@ -172,42 +181,46 @@ struct TokenKernel: SourceKernel {
         // Sums and products of the four counts (flips, n11, n10, n01) in
         // plain integers: an episode's counts are at most 2^16, so a block's
         // sums of products stay below 2^64 for up to 2^32 episodes.
-        var sum = (f: UInt64(0), n11: UInt64(0), n10: UInt64(0), n01: UInt64(0))
-        // Products in the order of CountMoments(fourCounts:products:).
-        var product = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
-                       UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        for _ in 0..<samples {
-            // The likelihood P(R | x, s) is read off the observation: a
-            // reward that disagrees with correctness was flipped. Bits
-            // beyond T are zero in x, correctness and rewards, so
-            // n10 = |x| - n11 and n01 = |R| - n11.
-            let (flipped, ones, rewarded, n11) = bits.counts(&source, live: live)
-            let f = flipped, n10 = ones &- n11, n01 = rewarded &- n11
-            sum.f &+= f
-            sum.n11 &+= n11
-            sum.n10 &+= n10
-            sum.n01 &+= n01
-            product.0 &+= f &* f
-            product.1 &+= f &* n11
-            product.2 &+= f &* n10
-            product.3 &+= f &* n01
-            product.4 &+= n11 &* n11
-            product.5 &+= n11 &* n10
-            product.6 &+= n11 &* n01
-            product.7 &+= n10 &* n10
-            product.8 &+= n10 &* n01
-            product.9 &+= n01 &* n01
-            if binWidth != nil {
-                let n00 = t &- n11 &- n10 &- n01
-                let counts = SIMD4<UInt64>(f, n11, n10, n01)
-                var value = valueOffset + valueCoefficients[4] * Double(n00)
-                for c in 0..<4 { value += valueCoefficients[c] * Double(counts[c]) }
-                statistics.values.add(value)
+        // Episodes are drawn a batch at a time into `batchCounts`, then
+        // summed in a second loop: kept apart, neither loop spills the
+        // other's state (the draw's masks, the ten running products).
+        var sum = SIMD4<UInt64>()
+        // squares: ff, 11·11, 10·10, 01·01; neighbours: f·11, 11·10, 10·01,
+        // 01·f; across (lanes 0 and 1): f·10, 11·01.
+        var squares = SIMD4<UInt64>(), neighbours = SIMD4<UInt64>(), across = SIMD4<UInt64>()
+        let batch = 64
+        let batchCounts = UnsafeMutablePointer<SIMD4<UInt64>>.allocate(capacity: batch)
+        defer { batchCounts.deallocate() }
+        var done = 0
+        while done < samples {
+            let n = Swift.min(batch, samples - done)
+            for i in 0..<n {
+                // The likelihood P(R | x, s) is read off the observation: a
+                // reward that disagrees with correctness was flipped.
+                batchCounts[i] = bits.counts(&source, live: live)
             }
+            for i in 0..<n {
+                let c = batchCounts[i]
+                sum &+= c
+                squares &+= c &* c
+                neighbours &+= c &* SIMD4(c[1], c[2], c[3], c[0])
+                across &+= c &* SIMD4(c[2], c[3], c[0], c[1])
+            }
+            if binWidth != nil {
+                for i in 0..<n {
+                    let counts = batchCounts[i]
+                    let n00 = t &- counts[1] &- counts[2] &- counts[3]
+                    var value = valueOffset + valueCoefficients[4] * Double(n00)
+                    for c in 0..<4 { value += valueCoefficients[c] * Double(counts[c]) }
+                    statistics.values.add(value)
+                }
+            }
+            done += n
         }
-        let sums = SIMD4<UInt64>(sum.f, sum.n11, sum.n10, sum.n01)
-        let products = SIMD16<UInt64>(product.0, product.1, product.2, product.3, product.4,
-                                      product.5, product.6, product.7, product.8, product.9, 0, 0, 0, 0, 0, 0)
+        let sums = sum
+        // Products in the order of CountMoments(fourCounts:products:).
+        let products = SIMD16<UInt64>(squares[0], neighbours[0], across[0], neighbours[3], squares[1],
+                                      neighbours[1], across[1], squares[2], neighbours[2], squares[3], 0, 0, 0, 0, 0, 0)
         statistics.counts = CountMoments(fourCounts: sums, products: products, samples: UInt64(samples), length: t)
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }

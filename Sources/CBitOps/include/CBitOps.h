@@ -2,7 +2,7 @@
 #define REWARDBITS_CBITOPS_H
 
 #include <stdint.h>
-#if defined(__BMI2__) || defined(__AVX512F__)
+#if defined(__BMI2__) || defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -230,6 +230,69 @@ static inline __attribute__((always_inline)) void rb_alias_pick8(const void *wor
         out[i] = (uint32_t)((word & (~0ull >> columnBits)) < threshold ? column : alias);
     }
 #endif
+}
+
+typedef uint64_t rb_u64x4 __attribute__((ext_vector_type(4)));
+
+#if defined(__AVX2__)
+/// Per 64-bit lane, the number of set bits of `v` (nibble table and byte
+/// sums: AVX2 has no vector popcount).
+static inline __attribute__((always_inline)) __m256i rb_lane_ones256(__m256i v) {
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
+    __m256i low = _mm256_shuffle_epi8(table, _mm256_and_si256(v, nibble));
+    __m256i high = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+    return _mm256_sad_epu8(_mm256_add_epi8(low, high), _mm256_setzero_si256());
+}
+#endif
+
+#if defined(__AVX512BW__) && defined(__AVX512F__)
+static inline __attribute__((always_inline)) __m512i rb_lane_ones512(__m512i v) {
+    const __m512i table = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+    const __m512i nibble = _mm512_set1_epi8(0x0f);
+    __m512i low = _mm512_shuffle_epi8(table, _mm512_and_si512(v, nibble));
+    __m512i high = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble));
+    return _mm512_sad_epu8(_mm512_add_epi8(low, high), _mm512_setzero_si512());
+}
+#endif
+
+/// The per-token counts of 256 tokens (four words per argument): flips
+/// |e|, n11 = |x & r|, n10 = |x| - n11 and n01 = |r| - n11, for policy bits
+/// x, rewards r and flips e. The four population counts share the vector
+/// work and end in one vector (AVX2: four 256-bit counts and a transposing
+/// add; AVX-512: two 512-bit counts); elsewhere lane by lane. Exact in
+/// every path: each count is at most 256.
+static inline __attribute__((always_inline)) rb_u64x4 rb_token_counts(rb_u64x4 x, rb_u64x4 r, rb_u64x4 e) {
+    rb_u64x4 xr = x & r;
+    rb_u64x4 ones;  // |e|, |x & r|, |x|, |r|
+#if defined(__AVX512BW__) && defined(__AVX512F__)
+    __m512i first = _mm512_inserti64x4(_mm512_castsi256_si512((__m256i)e), (__m256i)x, 1);
+    __m512i second = _mm512_inserti64x4(_mm512_castsi256_si512((__m256i)xr), (__m256i)r, 1);
+    __m512i a = rb_lane_ones512(first), b = rb_lane_ones512(second);
+    // 128-bit lanes: [e01 xr01] [e23 xr23] [x01 r01] [x23 r23], then
+    // [e xr] and [x r] in lanes 0 and 2.
+    __m512i pairs = _mm512_add_epi64(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
+    __m512i sums = _mm512_add_epi64(pairs, _mm512_shuffle_i64x2(pairs, pairs, _MM_SHUFFLE(2, 3, 0, 1)));
+    ones = (rb_u64x4)_mm512_castsi512_si256(_mm512_permutexvar_epi64(_mm512_setr_epi64(0, 1, 4, 5, 0, 1, 4, 5), sums));
+#elif defined(__AVX2__)
+    __m256i ce = rb_lane_ones256((__m256i)e), cxr = rb_lane_ones256((__m256i)xr);
+    __m256i cx = rb_lane_ones256((__m256i)x), cr = rb_lane_ones256((__m256i)r);
+    // [e01 xr01 e23 xr23] and [x01 r01 x23 r23], then [e xr x r].
+    __m256i flipsAndN11 = _mm256_add_epi64(_mm256_unpacklo_epi64(ce, cxr), _mm256_unpackhi_epi64(ce, cxr));
+    __m256i policyAndRewards = _mm256_add_epi64(_mm256_unpacklo_epi64(cx, cr), _mm256_unpackhi_epi64(cx, cr));
+    ones = (rb_u64x4)_mm256_add_epi64(_mm256_permute2x128_si256(flipsAndN11, policyAndRewards, 0x20),
+                                      _mm256_permute2x128_si256(flipsAndN11, policyAndRewards, 0x31));
+#else
+    ones = (rb_u64x4){0, 0, 0, 0};
+    for (int lane = 0; lane < 4; lane++) {
+        ones.x += (uint64_t)__builtin_popcountll(e[lane]);
+        ones.y += (uint64_t)__builtin_popcountll(xr[lane]);
+        ones.z += (uint64_t)__builtin_popcountll(x[lane]);
+        ones.w += (uint64_t)__builtin_popcountll(r[lane]);
+    }
+#endif
+    return ones - (rb_u64x4){0, 0, ones.y, ones.y};
 }
 
 #endif

@@ -14,9 +14,9 @@ public struct BernoulliWords: Sendable, Hashable {
     public let probability: Double
     /// Binary digits 1, 2, ... of p, one per element (true for a 1).
     @usableFromInline let digits: [Bool]
-    /// The same digits as all-ones or all-zeros 32-bit masks, for
-    /// branch-free rounds.
-    @usableFromInline let digitMasks: [UInt32]
+    /// The same digits as all-ones or all-zeros 64-bit masks, for
+    /// branch-free rounds (a vector round broadcasts the low 32 bits).
+    @usableFromInline let digitMasks: [UInt64]
     @usableFromInline let always: Bool
 
     public init(probability p: Double) {
@@ -37,7 +37,7 @@ public struct BernoulliWords: Sendable, Hashable {
             }
         }
         self.digits = digits
-        digitMasks = digits.map { $0 ? UInt32.max : 0 }
+        digitMasks = digits.map { $0 ? UInt64.max : 0 }
     }
 
     /// The next 64 Bernoulli(p) bits: branch-free rounds (see `words4`),
@@ -51,11 +51,11 @@ public struct BernoulliWords: Sendable, Hashable {
             let count = masks.count
             var k = 0
             while k < count && k < 6 {
-                Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &undecided, ones: &result)
+                Self.round(source.next64(), digit: masks[k], undecided: &undecided, ones: &result)
                 k += 1
             }
             while k < count && undecided != 0 {
-                Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &undecided, ones: &result)
+                Self.round(source.next64(), digit: masks[k], undecided: &undecided, ones: &result)
                 k += 1
             }
         }
@@ -66,7 +66,7 @@ public struct BernoulliWords: Sendable, Hashable {
     /// packed into one word. After round r about 256 / 2^r lanes are
     /// undecided, so three rounds leave about 32 (more than 64 has
     /// probability below 10^-9; then vector rounds go on).
-    @usableFromInline static let vectorRounds = 3
+    public static let vectorRounds = 3
     @usableFromInline static let uncheckedPackedRounds = 10
 
     /// Bernoulli(p) bits in the lanes of `live` (256 at a time), zeros
@@ -88,55 +88,94 @@ public struct BernoulliWords: Sendable, Hashable {
         var undecided = unsafeBitCast(live, to: SIMD8<UInt32>.self)
         var result = SIMD8<UInt32>()
         return digitMasks.withUnsafeBufferPointer { masks in
-            let count = masks.count
             var k = 0
-            while k < count && k < Self.vectorRounds {
-                Self.round(source.nextHalfVector(), digit: SIMD8(repeating: masks[k]), undecided: &undecided, ones: &result)
+            while k < masks.count && k < Self.vectorRounds {
+                Self.round(source.nextHalfVector(), digit: SIMD8(repeating: UInt32(truncatingIfNeeded: masks[k])),
+                           undecided: &undecided, ones: &result)
                 k += 1
             }
-            var pending = Self.ones(undecided)
-            while k < count && pending > 64 {
-                Self.round(source.nextHalfVector(), digit: SIMD8(repeating: masks[k]), undecided: &undecided, ones: &result)
-                k += 1
-                pending = Self.ones(undecided)
-            }
-            var lanes = unsafeBitCast(result, to: SIMD4<UInt64>.self)
-            if pending == 0 || k == count { return lanes }
-            // Packed rounds over `pending` lanes: a few without a test (32
-            // lanes need about 6.3 rounds), then until none is undecided.
-            var open = pending == 64 ? UInt64.max : (UInt64(1) << UInt64(pending)) &- 1
-            var packed: UInt64 = 0
-            let unchecked = Swift.min(Self.uncheckedPackedRounds, count &- k)
-            if let words = source.contiguous64(unchecked) {
-                for r in 0..<unchecked {
-                    let u = UInt64(littleEndian: words.loadUnaligned(fromByteOffset: 8 &* r, as: UInt64.self))
-                    Self.round(u, digit: Self.wide(masks[k]), undecided: &open, ones: &packed)
-                    k += 1
-                }
-            } else {
-                for _ in 0..<unchecked {
-                    Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &open, ones: &packed)
-                    k += 1
-                }
-            }
-            while k < count && open != 0 {
-                Self.round(source.next64(), digit: Self.wide(masks[k]), undecided: &open, ones: &packed)
-                k += 1
-            }
-            // Packed lane i goes to the i-th undecided lane: word w takes the
-            // packed bits after those of words 0..<w (a shift by 64 only
-            // happens when word w has no undecided lane, and then deposits
-            // nothing).
-            let slots = unsafeBitCast(undecided, to: SIMD4<UInt64>.self)
-            let before1 = UInt64(slots[0].nonzeroBitCount)
-            let before2 = before1 &+ UInt64(slots[1].nonzeroBitCount)
-            let before3 = before2 &+ UInt64(slots[2].nonzeroBitCount)
-            lanes[0] |= rb_deposit_bits(packed, slots[0])
-            lanes[1] |= rb_deposit_bits(packed &>> before1, slots[1])
-            lanes[2] |= rb_deposit_bits(packed &>> before2, slots[2])
-            lanes[3] |= rb_deposit_bits(packed &>> before3, slots[3])
-            return lanes
+            return Self.finish(&source, masks: masks, from: k, undecided: undecided, ones: result)
         }
+    }
+
+    /// Whether the first `vectorRounds` rounds of `words4` always draw a
+    /// vector each (p has at least that many binary digits and is below 1),
+    /// so that a caller may hand them over with
+    /// `words4(_:live:firstRounds:)`.
+    @inlinable public var drawsFullVectorRounds: Bool { !always && digitMasks.count >= Self.vectorRounds }
+
+    /// `words4` with the vectors of its first `vectorRounds` rounds already
+    /// taken from the stream (`WordSource.contiguousHalfVectors`) and lying
+    /// at `first`, 32 bytes each: the same bits from the same words, with
+    /// no reader bookkeeping per round. Only where `drawsFullVectorRounds`.
+    @inlinable @inline(__always)
+    public func words4<S: RandomStream & ~Copyable>(
+        _ source: inout WordSource<S>, live: SIMD4<UInt64>, firstRounds first: UnsafeRawPointer
+    ) -> SIMD4<UInt64> {
+        var undecided = unsafeBitCast(live, to: SIMD8<UInt32>.self)
+        var result = SIMD8<UInt32>()
+        return digitMasks.withUnsafeBufferPointer { masks in
+            for k in 0..<Self.vectorRounds {
+                let u = first.loadUnaligned(fromByteOffset: 32 &* k, as: SIMD8<UInt32>.self)
+                Self.round(u, digit: SIMD8(repeating: UInt32(truncatingIfNeeded: masks[k])), undecided: &undecided, ones: &result)
+            }
+            return Self.finish(&source, masks: masks, from: Self.vectorRounds, undecided: undecided, ones: result)
+        }
+    }
+
+    /// The rest of `words4` after its first `k` vector rounds: vector rounds
+    /// while more than 64 lanes are undecided, then packed rounds.
+    @inlinable @inline(__always)
+    static func finish<S: RandomStream & ~Copyable>(
+        _ source: inout WordSource<S>, masks: UnsafeBufferPointer<UInt64>, from start: Int,
+        undecided lanesUndecided: SIMD8<UInt32>, ones lanesOnes: SIMD8<UInt32>
+    ) -> SIMD4<UInt64> {
+        let count = masks.count
+        var k = start
+        var undecided = lanesUndecided
+        var result = lanesOnes
+        var pending = Self.ones(undecided)
+        while k < count && pending > 64 {
+            Self.round(source.nextHalfVector(), digit: SIMD8(repeating: UInt32(truncatingIfNeeded: masks[k])), undecided: &undecided, ones: &result)
+            k += 1
+            pending = Self.ones(undecided)
+        }
+        var lanes = unsafeBitCast(result, to: SIMD4<UInt64>.self)
+        if pending == 0 || k == count { return lanes }
+        // Packed rounds over `pending` lanes: a few without a test (32
+        // lanes need about 6.3 rounds), then until none is undecided.
+        var open = pending == 64 ? UInt64.max : (UInt64(1) << UInt64(pending)) &- 1
+        var packed: UInt64 = 0
+        let unchecked = Swift.min(Self.uncheckedPackedRounds, count &- k)
+        if let words = source.contiguous64(unchecked) {
+            for r in 0..<unchecked {
+                let u = UInt64(littleEndian: words.loadUnaligned(fromByteOffset: 8 &* r, as: UInt64.self))
+                Self.round(u, digit: masks[k], undecided: &open, ones: &packed)
+                k += 1
+            }
+        } else {
+            for _ in 0..<unchecked {
+                Self.round(source.next64(), digit: masks[k], undecided: &open, ones: &packed)
+                k += 1
+            }
+        }
+        while k < count && open != 0 {
+            Self.round(source.next64(), digit: masks[k], undecided: &open, ones: &packed)
+            k += 1
+        }
+        // Packed lane i goes to the i-th undecided lane: word w takes the
+        // packed bits after those of words 0..<w (a shift by 64 only
+        // happens when word w has no undecided lane, and then deposits
+        // nothing).
+        let slots = unsafeBitCast(undecided, to: SIMD4<UInt64>.self)
+        let before1 = UInt64(slots[0].nonzeroBitCount)
+        let before2 = before1 &+ UInt64(slots[1].nonzeroBitCount)
+        let before3 = before2 &+ UInt64(slots[2].nonzeroBitCount)
+        lanes[0] |= rb_deposit_bits(packed, slots[0])
+        lanes[1] |= rb_deposit_bits(packed &>> before1, slots[1])
+        lanes[2] |= rb_deposit_bits(packed &>> before2, slots[2])
+        lanes[3] |= rb_deposit_bits(packed &>> before3, slots[3])
+        return lanes
     }
 
     /// One digit of the comparison, bit-sliced: the undecided lanes whose
@@ -154,10 +193,6 @@ public struct BernoulliWords: Sendable, Hashable {
         ones |= undecided & d & ~u
         undecided &= ~(u ^ d)
     }
-
-    /// A 32-bit digit mask (all ones or all zeros) as a 64-bit one.
-    @inlinable @inline(__always)
-    static func wide(_ mask: UInt32) -> UInt64 { UInt64(mask) | (UInt64(mask) << 32) }
 
     /// The number of set bits in `v`.
     @inlinable @inline(__always)

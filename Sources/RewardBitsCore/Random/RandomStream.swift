@@ -107,6 +107,18 @@ public struct WordSource<Stream: RandomStream & ~Copyable>: ~Copyable {
         return words
     }
 
+    /// The next `count` half vectors (8 words each) in place, as `count`
+    /// calls of `nextHalfVector()` would return them, when the buffer holds
+    /// them from the next multiple of 8 on (nil otherwise, and nothing is
+    /// taken). Valid until the next call on this reader.
+    @inlinable @inline(__always)
+    public mutating func contiguousHalfVectors(_ count: Int) -> UnsafeRawPointer? {
+        let start = (index &+ 7) & ~7
+        if start &+ 8 &* count > Self.capacity { return nil }
+        index = start &+ 8 &* count
+        return UnsafeRawPointer(buffer + start)
+    }
+
     /// The next `count` 64-bit values, as `next64()` would return them one by
     /// one (copied from the buffer in bulk).
     @inlinable @inline(__always)
