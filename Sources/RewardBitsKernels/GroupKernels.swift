@@ -216,8 +216,13 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
         let tokens = paddedTokens(batchPrompts * k)
         // Register path: per token the entry it adds, itself if new in its
         // group or V (the (0, 0) entry) if a repeat, written in a first pass
-        // so that the sums can run several prompts side by side.
-        let entries = paddedTokens(batchPrompts * k)
+        // so that the sums can run several prompts side by side (no room
+        // where the sums run one token at a time).
+        #if REWARDBITS_AVX512
+        let entries = paddedTokens(inRegisters ? batchPrompts * k : 0)
+        #else
+        let entries = paddedTokens(0)
+        #endif
         let pending = PendingValues(capacity: batchPrompts)
         // Pointwise: per prompt -log2 q(S) when the group drew S, or -1 when
         // it missed (the value then comes from the group's mass).
