@@ -243,6 +243,39 @@ struct DistributionTests {
         }
     }
 
+    /// The token kernel takes a chunk's leading vectors (x, s and the
+    /// flips' first rounds) in one piece where the reader's buffer holds
+    /// them; the bits and the words taken must be those of vector-by-vector
+    /// draws, here over 3000 chunks (crossing the 1024-word buffer many
+    /// times, from every alignment a one-word draw in between leaves), with
+    /// partial live masks and p with few and many binary digits.
+    @Test("one-piece chunk vectors give the words of vector-by-vector draws", arguments: [0.1, 0.3, 0.375, 0.9, 1.0 / 1024])
+    func contiguousChunks(p: Double) {
+        let flips = BernoulliWords(probability: p)
+        #expect(flips.drawsFullVectorRounds)
+        let pieces = 2 + BernoulliWords.vectorRounds
+        var onePiece = WordSource(PhiloxStream(StreamKey(seed: 5, block: 77)))
+        var byVector = WordSource(PhiloxStream(StreamKey(seed: 5, block: 77)))
+        var taken = 0
+        for i in 0..<3000 {
+            let live = i % 3 == 0 ? SIMD4<UInt64>(.max, .max, 0xFFFF, 0) : SIMD4<UInt64>(repeating: .max)
+            let x = byVector.nextHalfVector(), s = byVector.nextHalfVector()
+            let e = flips.words4(&byVector, live: live)
+            if let first = onePiece.contiguousHalfVectors(pieces) {
+                taken += 1
+                #expect(first.loadUnaligned(as: SIMD8<UInt32>.self) == x && first.loadUnaligned(fromByteOffset: 32, as: SIMD8<UInt32>.self) == s)
+                #expect(flips.words4(&onePiece, live: live, firstRounds: first + 64) == e, "p = \(p), chunk \(i)")
+            } else {
+                _ = onePiece.nextHalfVector()
+                _ = onePiece.nextHalfVector()
+                #expect(flips.words4(&onePiece, live: live) == e, "p = \(p), chunk \(i)")
+            }
+            #expect(onePiece.wordsConsumed == byVector.wordsConsumed, "p = \(p), chunk \(i)")
+            if i % 7 == 0 { #expect(onePiece.next() == byVector.next()) }
+        }
+        #expect(taken > 2000 && taken < 3000, "one piece \(taken) of 3000 times")
+    }
+
     @Test("alias tables reproduce their distribution", arguments: ["zipf:1.1", "zipf:0"])
     func alias(spec: String) throws {
         let v: UInt64 = 37
