@@ -217,11 +217,10 @@ struct TokenKernel: SourceKernel {
             }
             done += n
         }
-        let sums = sum
         // Products in the order of CountMoments(fourCounts:products:).
         let products = SIMD16<UInt64>(squares[0], neighbours[0], across[0], neighbours[3], squares[1],
                                       neighbours[1], across[1], squares[2], neighbours[2], squares[3], 0, 0, 0, 0, 0, 0)
-        statistics.counts = CountMoments(fourCounts: sums, products: products, samples: UInt64(samples), length: t)
+        statistics.counts = CountMoments(fourCounts: sum, products: products, samples: UInt64(samples), length: t)
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
 }

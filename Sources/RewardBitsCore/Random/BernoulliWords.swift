@@ -112,6 +112,7 @@ public struct BernoulliWords: Sendable, Hashable {
     public func words4<S: RandomStream & ~Copyable>(
         _ source: inout WordSource<S>, live: SIMD4<UInt64>, firstRounds first: UnsafeRawPointer
     ) -> SIMD4<UInt64> {
+        assert(drawsFullVectorRounds, "words4(_:live:firstRounds:) needs vectorRounds digits of p")
         var undecided = unsafeBitCast(live, to: SIMD8<UInt32>.self)
         var result = SIMD8<UInt32>()
         return digitMasks.withUnsafeBufferPointer { masks in
