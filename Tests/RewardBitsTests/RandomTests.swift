@@ -56,6 +56,33 @@ struct PhiloxTests {
         }
     }
 
+    /// The vector forms take rounds 1 and 2 partly in scalars (c1, c2 and c3
+    /// are the same in every lane); that must hold for any counter high half
+    /// and block, including sets that start just before the low word or the
+    /// high word wraps.
+    @Test("16- and 64-counter vector forms match the scalar block function at any position",
+          arguments: [UInt64(0), 0xFFFF_FFC0, 0x1_0000_0000, 0xFFFF_FFFF_FFFF_FFC0, 0x1234_5678_9ABC_DEF0])
+    func vectorBlocks(position: UInt64) {
+        let key: Philox4x32.Key = (0xDEAD_BEEF, UInt32(truncatingIfNeeded: position >> 7) ^ 0x0BAD_CAFE)
+        let c2 = UInt32(truncatingIfNeeded: position &* 0x9E37_79B9), c3: UInt32 = 0xFFFF_FFFF
+        func expected(_ counter: UInt64) -> Philox4x32.Counter {
+            Philox4x32.block(counter: (UInt32(truncatingIfNeeded: counter), UInt32(truncatingIfNeeded: counter >> 32),
+                                       c2, c3), key: key)
+        }
+        func matches(_ set: Philox4x32.Lanes16x4, _ start: UInt64) -> Bool {
+            (0..<16).allSatisfy { j in
+                let out = expected(start &+ UInt64(j))
+                return set.0[j] == out.0 && set.1[j] == out.1 && set.2[j] == out.2 && set.3[j] == out.3
+            }
+        }
+        #expect(matches(Philox4x32.blocks16(position: position, c2: c2, c3: c3, key: key), position))
+        let sets = Philox4x32.blocks64(position: position, c2: c2, c3: c3, key: key)
+        #expect(matches(sets.0, position))
+        #expect(matches(sets.1, position &+ 16))
+        #expect(matches(sets.2, position &+ 32))
+        #expect(matches(sets.3, position &+ 48))
+    }
+
     /// The kernels' Philox (AVX-512: permutes of 32x32-bit products; AVX2:
     /// the compiler's vector code) word for word against the standard fill,
     /// in every compiled copy this CPU runs.

@@ -24,43 +24,21 @@ public struct PhiloxStream: RandomStream {
 
     @inlinable
     public mutating func fill(_ words: UnsafeMutablePointer<UInt32>, count: Int) {
-        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        let c2 = SIMD16<UInt32>(repeating: blockLow)
-        let c3 = SIMD16<UInt32>(repeating: blockHigh)
         var offset = 0
         // Two chunks per iteration: independent dependency chains keep the
         // multiplier pipelines busy.
         while offset + 128 <= count {
-            var a0 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position)) &+ lanes
-            var a1 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position >> 32))
-            var a2 = c2, a3 = c3
-            var b0 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position &+ 16)) &+ lanes
-            var b1 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: (position &+ 16) >> 32))
-            var b2 = c2, b3 = c3
-            Philox4x32.rounds16(&a0, &a1, &a2, &a3, key: key)
-            Philox4x32.rounds16(&b0, &b1, &b2, &b3, key: key)
+            let a = Philox4x32.blocks16(position: position, c2: blockLow, c3: blockHigh, key: key)
+            let b = Philox4x32.blocks16(position: position &+ 16, c2: blockLow, c3: blockHigh, key: key)
             let raw = UnsafeMutableRawPointer(words + offset)
-            raw.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: b0, toByteOffset: 256, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: b1, toByteOffset: 320, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: b2, toByteOffset: 384, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: b3, toByteOffset: 448, as: SIMD16<UInt32>.self)
+            Self.store(a, raw, 0)
+            Self.store(b, raw, 256)
             position &+= 32
             offset += 128
         }
         while offset < count {
-            var a0 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position)) &+ lanes
-            var a1 = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: position >> 32))
-            var a2 = c2, a3 = c3
-            Philox4x32.rounds16(&a0, &a1, &a2, &a3, key: key)
-            let raw = UnsafeMutableRawPointer(words + offset)
-            raw.storeBytes(of: a0, toByteOffset: 0, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<UInt32>.self)
-            raw.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<UInt32>.self)
+            let a = Philox4x32.blocks16(position: position, c2: blockLow, c3: blockHigh, key: key)
+            Self.store(a, UnsafeMutableRawPointer(words + offset), 0)
             position &+= 16
             offset += 64
         }
@@ -73,19 +51,10 @@ public struct PhiloxStream: RandomStream {
     // baseline-ISA build of this loop, not the kernel module's.
     @inlinable @inline(__always)
     public mutating func fillWide(_ words: UnsafeMutablePointer<UInt32>, count: Int) {
-        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        let c2 = SIMD16<UInt32>(repeating: blockLow)
-        let c3 = SIMD16<UInt32>(repeating: blockHigh)
         var offset = 0
         while offset < count {
             // position is a multiple of 16: no carry inside a set of 16.
-            func counters(_ p: UInt64) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
-                (SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: p)) &+ lanes,
-                 SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: p >> 32)), c2, c3)
-            }
-            var a = counters(position), b = counters(position &+ 16)
-            var c = counters(position &+ 32), d = counters(position &+ 48)
-            Philox4x32.rounds16x4(&a, &b, &c, &d, key: key)
+            let (a, b, c, d) = Philox4x32.blocks64(position: position, c2: blockLow, c3: blockHigh, key: key)
             let raw = UnsafeMutableRawPointer(words + offset)
             Self.store(a, raw, 0)
             Self.store(b, raw, 256)
