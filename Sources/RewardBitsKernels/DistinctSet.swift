@@ -1,5 +1,6 @@
 import Foundation
 import RewardBitsCore
+import CBitOps
 
 /// The set of distinct tokens of one group of rollouts, reused prompt after
 /// prompt. Owned by one kernel invocation: create, use, `release()`.
@@ -8,9 +9,20 @@ protocol DistinctSet {
     /// Adds `token`; true when it was not in the set yet.
     mutating func insert(_ token: UInt32) -> Bool
     func contains(_ token: UInt32) -> Bool
+    /// Adds `tokens[0..<count]`; the number that were not in the set yet.
+    mutating func insert(_ tokens: UnsafePointer<UInt32>, count: Int) -> Int
     /// Empties the set, given the tokens that were inserted.
     mutating func reset(_ tokens: UnsafePointer<UInt32>, count: Int)
     func release()
+}
+
+extension DistinctSet {
+    @inline(__always)
+    mutating func insert(_ tokens: UnsafePointer<UInt32>, count: Int) -> Int {
+        var fresh = 0
+        for i in 0..<count where insert(tokens[i]) { fresh += 1 }
+        return fresh
+    }
 }
 
 /// Open addressing over a table of at least 4K slots, each slot stamped with
@@ -103,6 +115,14 @@ struct StampedDistinctSet: DistinctSet {
 
     @inline(__always)
     func contains(_ token: UInt32) -> Bool { stamps[Int(token)] == stamp }
+
+    /// Without a branch per token (`rb_stamp_tokens`): the compiler turned
+    /// the generic loop's count into one, and with a concentrated policy
+    /// repeats are common and unpredictable.
+    @inline(__always)
+    mutating func insert(_ tokens: UnsafePointer<UInt32>, count: Int) -> Int {
+        Int(rb_stamp_tokens(stamps, tokens, Int32(count), stamp))
+    }
 
     @inline(__always)
     mutating func reset(_ tokens: UnsafePointer<UInt32>, count: Int) {

@@ -144,7 +144,7 @@ struct GroupUniformPriorKernel<Policy: KernelSymbolSampler, Distinct: DistinctSe
                         continue
                     }
                     #endif
-                    for i in 0..<k where distinct.insert(group[i]) { m += 1 }
+                    m = distinct.insert(group, count: k)
                     if pointwise {
                         let answer = answers.draw(&source)
                         counts[2 * m + (distinct.contains(answer) ? 1 : 0)] += 1

@@ -52,6 +52,9 @@ struct ChannelTests {
         (3, 40, "uniform", "uniform", "rb"),
         (300, 2, "zipf:1.1", "zipf:1.1", "rb"),
         (300, 2, "zipf:1.1", "uniform", "pointwise"),
+        // Past the register path (K > 64): distinct tokens by stamps.
+        (1000, 100, "uniform", "uniform", "rb"),
+        (10, 70, "uniform", "zipf:0.8", "pointwise"),
     ])
     func group(v: UInt64, k: Int, prior: String, policy: String, estimator: String) throws {
         let channel = try GroupChannel(
@@ -210,6 +213,11 @@ struct ChannelTests {
                 try GroupChannel(vocabularySize: 2, groupSize: 32, prompts: 20_001).run(settings: settings),
                 try GroupChannel(vocabularySize: 32, groupSize: 32, prompts: 20_001, estimator: .pointwise).run(settings: settings),
                 try GroupChannel(vocabularySize: 1 << 16, groupSize: 32, prompts: 20_001).run(settings: settings),
+                // A uniform prior over a V that does not pack, and a Zipf
+                // policy: a stamp per symbol, and registers up to K = 64.
+                try GroupChannel(vocabularySize: 1000, groupSize: 100, prompts: 20_001).run(settings: settings),
+                try GroupChannel(vocabularySize: 1024, groupSize: 48, prompts: 20_001, policy: .zipf(1.1), estimator: .pointwise)
+                    .run(settings: settings),
                 try GroupChannel(vocabularySize: 5000, groupSize: 16, prompts: 20_000, prior: .zipf(1.1), policy: .zipf(1.1))
                     .run(settings: settings),
                 // Alias draws with odd counts and 1 or 17 column bits.

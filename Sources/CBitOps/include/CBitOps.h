@@ -99,6 +99,21 @@ static inline __attribute__((always_inline)) rb_u32x16 rb_multiply_half(rb_u32x1
 #endif
 }
 
+/// Stamps `tokens[0..<count]` with `stamp` in a table of one stamp per
+/// symbol and returns how many of them did not carry it yet: the number of
+/// distinct tokens when `stamp` is new. Counted without a branch per token:
+/// with a concentrated policy repeats are common and unpredictable.
+static inline __attribute__((always_inline)) int rb_stamp_tokens(uint16_t *stamps, const uint32_t *tokens, int count,
+                                                                 uint16_t stamp) {
+    int fresh = 0;
+    for (int i = 0; i < count; i++) {
+        uint32_t token = tokens[i];
+        fresh += __builtin_unpredictable(stamps[token] != stamp);
+        stamps[token] = stamp;
+    }
+    return fresh;
+}
+
 /// The number of distinct values among the tokens `group[i]` whose lane bit
 /// is set: i < 16 in `first` (bit i), 16 <= i < 32 in `second` (bit i - 16).
 /// The reference loop; see `rb_distinct_tokens`.
