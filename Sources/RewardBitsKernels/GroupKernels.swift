@@ -555,8 +555,10 @@ struct GroupPackedKernel: SourceKernel {
     static func freshLanes(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes) -> UInt64 {
         let raw = UnsafeRawPointer(group)
         let a = raw.loadUnaligned(as: SIMD16<UInt32>.self)
-        let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
         let freshA = lanes.first & ~rb_lanes_repeating(a, lanes.first)
+        // K <= 16: one conflict detection, not the six of two vectors.
+        if lanes.second == 0 { return UInt64(freshA) }
+        let b = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self)
         let freshB = lanes.second & ~(rb_lanes_repeating(b, lanes.second) | repeatsOfEarlier(a, lanes.first, in: b))
         var fresh = UInt64(freshA) | UInt64(freshB) &<< 16
         if lanes.third != 0 {
@@ -579,6 +581,7 @@ struct GroupPackedKernel: SourceKernel {
     static func contains(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes, _ token: UInt32) -> Bool {
         let raw = UnsafeRawPointer(group)
         let t = SIMD16<UInt32>(repeating: token)
+        if lanes.second == 0 { return rb_lanes_equal(raw.loadUnaligned(as: SIMD16<UInt32>.self), t) & lanes.first != 0 }
         var hits = rb_lanes_equal(raw.loadUnaligned(as: SIMD16<UInt32>.self), t) & lanes.first
             | rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self), t) & lanes.second
         if lanes.third != 0 {
