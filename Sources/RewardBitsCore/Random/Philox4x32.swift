@@ -61,9 +61,9 @@ public enum Philox4x32 {
     /// (c0 + j, c1, c2, c3), j = 0..<16, with c1, c2 and c3 the same in every
     /// lane, as a stream's counters are. Round 1 multiplies c2, the same in
     /// every lane, and its output c0 is then the same in every lane too, so
-    /// round 2's other product is one scalar as well: two of the four
-    /// vector products of those rounds become scalar ones (a tenth of the
-    /// twenty rounds' vector multiplies). The same bits as `block`.
+    /// round 2's other product is one scalar as well: two of those rounds'
+    /// four vector products become scalar ones (a tenth of the twenty in ten
+    /// rounds). The same bits as `block`.
     @inlinable @inline(__always)
     static func firstTwoRounds16(low c0: SIMD16<UInt32>, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32, key: Key,
                                  wide: Bool) -> Lanes16x4 {
