@@ -581,9 +581,10 @@ struct GroupPackedKernel: SourceKernel {
     static func contains(_ group: UnsafePointer<UInt32>, _ lanes: VectorLanes, _ token: UInt32) -> Bool {
         let raw = UnsafeRawPointer(group)
         let t = SIMD16<UInt32>(repeating: token)
-        if lanes.second == 0 { return rb_lanes_equal(raw.loadUnaligned(as: SIMD16<UInt32>.self), t) & lanes.first != 0 }
         var hits = rb_lanes_equal(raw.loadUnaligned(as: SIMD16<UInt32>.self), t) & lanes.first
-            | rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self), t) & lanes.second
+        // K <= 16: one vector.
+        if lanes.second == 0 { return hits != 0 }
+        hits |= rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt32>.self), t) & lanes.second
         if lanes.third != 0 {
             hits |= rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt32>.self), t) & lanes.third
                 | rb_lanes_equal(raw.loadUnaligned(fromByteOffset: 192, as: SIMD16<UInt32>.self), t) & lanes.fourth
