@@ -132,6 +132,14 @@ extension Coverage {
                 let reachable = try countIntervalCanReach(fullBand, p: hit, trials: n)
                 let countCoverage = try countIntervalCoverage(p: hit, trials: n, level: 0.95, interval: .blaker)
                 add(name, n, exact, exactCoverage: countCoverage, bandReachable: reachable) { try channel.run(settings: $0) }
+                // Stevens' randomized count interval inside the same
+                // stratified interval: where Blaker over-covers because the
+                // hit count is discrete, this one should not.
+                add(name + " randomized", n, exact) {
+                    var settings = $0
+                    settings.countInterval = .randomized
+                    return try channel.run(settings: settings)
+                }
             }
         }
         // group
