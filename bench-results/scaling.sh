@@ -48,7 +48,8 @@ done
 # memory), not the engine's scheduler or merge; if they keep the one-thread
 # rate, the engine is the bottleneck. Each process also times the scalar
 # calibration loop at its start, while the others run theirs: a lower
-# calibration at P = 16 is the all-core clock. Rows go to processes.jsonl, one
+# calibration at P = 16 would be a clock drop that all code sees (on
+# 2026-12-04 there was none; only the vector kernels slowed). Rows go to processes.jsonl, one
 # line per process, tagged by P and the round. PROCESS_SCALE multiplies the
 # work of a process group, so that each process runs long beside its start-up
 # and its calibration (about 0.3 s).
