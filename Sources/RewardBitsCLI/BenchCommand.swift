@@ -121,7 +121,8 @@ struct BenchCommand: ParsableCommand {
             }
             return w
         }
-        let build = "release, one binary with portable/avx2/avx512 kernels chosen at run time"
+        var build = "release, one binary with portable/avx2/avx512 kernels chosen at run time"
+        if BitDeposit.preferred == .lanes { build += "; token flips deposited by lanes, not pdep" }
         // The repeats run in rounds over every row, so that a slow spell of a
         // shared machine hits all rows alike (the 1- and 2-thread rows of a
         // workload above all) instead of one row's repeats.

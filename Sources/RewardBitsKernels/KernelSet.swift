@@ -55,6 +55,17 @@ public enum KernelSet: KernelFactory {
         return symbols
     }
 
+    public static func depositBitsByLanes(_ bits: UInt64, shifts: SIMD4<UInt64>, masks: SIMD4<UInt64>) -> SIMD4<UInt64> {
+        rb_deposit_bits_by_lanes(bits, shifts, masks)
+    }
+
+    public static func bernoulliChunks(probability: Double, stream: StreamKey, live: [SIMD4<UInt64>], count: Int,
+                                       deposit: BitDeposit) -> [SIMD4<UInt64>] {
+        let sampler = BernoulliWords(probability: probability)
+        var source = WordSource(KernelPhiloxStream(stream))
+        return (0..<count).map { sampler.words4(&source, live: live[$0 % live.count], deposit: deposit) }
+    }
+
     // MARK: single
 
     public static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)

@@ -24,6 +24,8 @@ struct EpisodeBits {
     /// in full: a chunk's leading vectors (x, s, the flips' first rounds)
     /// can be taken from the stream in one piece.
     let wholeChunks: Bool
+    /// Where the flips' packed lanes go back (`BitDeposit.preferred`).
+    let deposit = BitDeposit.preferred
 
     init(length: Int, targetBias: Double, noise: Double) {
         words = (length + 63) / 64
@@ -77,14 +79,14 @@ struct EpisodeBits {
         if wholeChunks, let first = source.contiguousHalfVectors(2 + BernoulliWords.vectorRounds) {
             let xw = first.loadUnaligned(as: SIMD4<UInt64>.self) & live
             let sw = first.loadUnaligned(fromByteOffset: 32, as: SIMD4<UInt64>.self) & live
-            let ew = flips.words4(&source, live: live, firstRounds: first + 64)
+            let ew = flips.words4(&source, live: live, firstRounds: first + 64, deposit: deposit)
             return (xw, sw, ew)
         }
         let xw = unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
         let sw = fairTargets
             ? unsafeBitCast(source.nextHalfVector(), to: SIMD4<UInt64>.self) & live
-            : targets.words4(&source, live: live)
-        let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live)
+            : targets.words4(&source, live: live, deposit: deposit)
+        let ew = noiseless ? SIMD4<UInt64>() : flips.words4(&source, live: live, deposit: deposit)
         return (xw, sw, ew)
     }
 

@@ -501,6 +501,73 @@ struct DistributionTests {
         }
     }
 
+    /// The token kernels' chunks in every compiled copy, with either bit
+    /// deposit (`pdep` or the AVX2 loop over lanes, which AMD Zen 1 and 2
+    /// run), against the lane-by-lane reference: the same words.
+    @Test("every kernel copy and bit deposit draws the reference words",
+          arguments: [0.1, 0.3, 1e-3, 0x1p-60, 1 - 0x1p-53])
+    func bernoulliWords4Deposits(p: Double) {
+        let digits = Self.binaryDigits(p)
+        let lives: [[UInt64]] = [[.max, .max, .max, .max], [.max, (1 << 13) - 1, 0, 0], [0x00FF_00FF_00FF_00FF, 0, .max, 1 << 63]]
+        let masks = lives.map { SIMD4<UInt64>($0[0], $0[1], $0[2], $0[3]) }
+        let key = StreamKey(seed: 23, block: 9)
+        var source = WordSource(PhiloxStream(key))
+        let expected = (0..<3000).map { Self.referenceWords4(digits: digits, live: lives[$0 % 3], source: &source) }
+            .map { SIMD4<UInt64>($0[0], $0[1], $0[2], $0[3]) }
+        for set in InstructionSet.allCases.filter(\.isSupported) {
+            for deposit in [BitDeposit.instruction, .lanes] {
+                let got = set.kernels.bernoulliChunks(probability: p, stream: key, live: masks, count: 3000, deposit: deposit)
+                let first = got.indices.first { got[$0] != expected[$0] }
+                #expect(got.count == expected.count && first == nil, "p = \(p), \(set), \(deposit): chunk \(first ?? -1) differs")
+            }
+        }
+    }
+
+    /// The deposit by lanes against one `pdep` per word written out bit by
+    /// bit, on masks the kernels rarely make: a full word, a word whose bits
+    /// come after 64 others (shift 64, nothing left), single high bits,
+    /// sparse and dense random masks.
+    @Test("depositing by lanes equals a deposit per word")
+    func depositByLanes() {
+        func deposit(_ bits: UInt64, _ shift: UInt64, _ mask: UInt64) -> UInt64 {
+            var source = shift >= 64 ? 0 : bits >> shift, result: UInt64 = 0
+            for i in 0..<64 where (mask >> UInt64(i)) & 1 == 1 {
+                result |= (source & 1) << UInt64(i)
+                source >>= 1
+            }
+            return result
+        }
+        var cases: [(UInt64, SIMD4<UInt64>, SIMD4<UInt64>)] = [
+            (.max, SIMD4(0, 64, 64, 64), SIMD4(.max, 0, 0, 0)),
+            (0xDEAD_BEEF_0123_4567, SIMD4(0, 0, 0, 0), SIMD4(.max, .max, .max, .max)),
+            (0xDEAD_BEEF_0123_4567, SIMD4(0, 1, 2, 63), SIMD4(1 << 63, 1 << 63, 3 << 62, .max)),
+            (0x5555_5555_5555_5555, SIMD4(0, 32, 48, 64), SIMD4(0xFFFF_FFFF, 0xFFFF_0000, 0x8000_0000_0000_FFFF >> 1, 0)),
+            (0, SIMD4(0, 0, 0, 0), SIMD4(.max, 1, 2, 3)),
+        ]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        for _ in 0..<5000 {
+            let sparse = SIMD4(next() & next() & next(), next() & next() & next(), next() & next() & next(), next() & next() & next())
+            let dense = SIMD4(next() | next(), next(), next() & next(), next() | next() | next())
+            let masks = next() & 1 == 0 ? sparse : dense
+            var shifts = SIMD4<UInt64>(0, 0, 0, 0)
+            for w in 1..<4 { shifts[w] = shifts[w - 1] + UInt64(masks[w - 1].nonzeroBitCount) }
+            cases.append((next(), shifts, masks))
+        }
+        for set in InstructionSet.allCases.filter(\.isSupported) {
+            var wrong = 0
+            for (bits, shifts, masks) in cases {
+                let got = set.kernels.depositBitsByLanes(bits, shifts: shifts, masks: masks)
+                let expected = SIMD4((0..<4).map { deposit(bits, shifts[$0], masks[$0]) })
+                if got != expected { wrong += 1 }
+            }
+            #expect(wrong == 0, "\(set): \(wrong) of \(cases.count) deposits differ")
+        }
+    }
+
     /// The 256 lanes of `words4` are independent Bernoulli(p): the number of
     /// ones per call is Binomial(256, p) (chi-square on the counts, which
     /// sees correlated lanes as a wrong spread), and every lane position is

@@ -310,4 +310,40 @@ static inline __attribute__((always_inline)) rb_u64x4 rb_token_counts(rb_u64x4 x
     return ones - (rb_u64x4){0, 0, ones.y, ones.y};
 }
 
+/// `rb_deposit_bits` on four words at once: word w of the result holds the
+/// low bits of `bits >> shifts[w]` placed at the set bits of `masks[w]`
+/// (a shift of 64 or more leaves no bits). With AVX2, one loop over the
+/// set bits runs on the four words side by side, two bits per test of the
+/// loop, for as many steps as the fullest word has set bits: for CPUs that
+/// run `pdep` in microcode (AMD Zen 1 and 2, where its cost grows with the
+/// mask's set bits: tens of cycles for eight). Elsewhere four
+/// `rb_deposit_bits`. The same words either way.
+static inline __attribute__((always_inline)) rb_u64x4 rb_deposit_bits_by_lanes(uint64_t bits, rb_u64x4 shifts,
+                                                                               rb_u64x4 masks) {
+#if defined(__AVX2__)
+    const __m256i one = _mm256_set1_epi64x(1);
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i source = _mm256_srlv_epi64(_mm256_set1_epi64x((long long)bits), (__m256i)shifts);
+    __m256i open = (__m256i)masks;
+    __m256i result = zero;
+    while (!_mm256_testz_si256(open, open)) {
+        for (int step = 0; step < 2; step++) {
+            // The lowest open slot of each word takes the word's next bit.
+            __m256i lowest = _mm256_and_si256(open, _mm256_sub_epi64(zero, open));
+            __m256i taken = _mm256_sub_epi64(zero, _mm256_and_si256(source, one));
+            result = _mm256_or_si256(result, _mm256_and_si256(lowest, taken));
+            source = _mm256_srli_epi64(source, 1);
+            open = _mm256_and_si256(open, _mm256_sub_epi64(open, one));
+        }
+    }
+    return (rb_u64x4)result;
+#else
+    rb_u64x4 result;
+    for (int lane = 0; lane < 4; lane++) {
+        result[lane] = shifts[lane] >= 64 ? 0 : rb_deposit_bits(bits >> shifts[lane], masks[lane]);
+    }
+    return result;
+#endif
+}
+
 #endif

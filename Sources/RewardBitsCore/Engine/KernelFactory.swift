@@ -25,6 +25,17 @@ public protocol KernelFactory {
     /// `sizes` (for the tests: the same symbols as `AliasTable.fill`).
     static func aliasSymbols(_ table: AliasTable, stream: StreamKey, skip: Int, sizes: [Int]) -> [UInt32]
 
+    /// `rb_deposit_bits_by_lanes` as compiled in this copy (for the tests:
+    /// the AVX2 loop against four `pdep`s).
+    static func depositBitsByLanes(_ bits: UInt64, shifts: SIMD4<UInt64>, masks: SIMD4<UInt64>) -> SIMD4<UInt64>
+
+    /// `count` chunks of `BernoulliWords.words4` drawn from the Philox stream
+    /// of (seed, block) as the token kernels of this copy draw them, with
+    /// the live masks `live` in turn and the given deposit (for the tests:
+    /// every copy and deposit gives the same words).
+    static func bernoulliChunks(probability: Double, stream: StreamKey, live: [SIMD4<UInt64>], count: Int,
+                                deposit: BitDeposit) -> [SIMD4<UInt64>]
+
     // single
     static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
         -> any BlockKernel<ClassCounts>

@@ -83,7 +83,8 @@ public struct BernoulliWords: Sendable, Hashable {
     /// up from bit 0 of word 0). This draws about 37 words per call instead
     /// of about 74 for vector rounds to the end.
     @inlinable @inline(__always)
-    public func words4<S: RandomStream & ~Copyable>(_ source: inout WordSource<S>, live: SIMD4<UInt64>) -> SIMD4<UInt64> {
+    public func words4<S: RandomStream & ~Copyable>(_ source: inout WordSource<S>, live: SIMD4<UInt64>,
+                                                    deposit: BitDeposit = .instruction) -> SIMD4<UInt64> {
         if always { return live }
         var undecided = unsafeBitCast(live, to: SIMD8<UInt32>.self)
         var result = SIMD8<UInt32>()
@@ -94,7 +95,7 @@ public struct BernoulliWords: Sendable, Hashable {
                            undecided: &undecided, ones: &result)
                 k += 1
             }
-            return Self.finish(&source, masks: masks, from: k, undecided: undecided, ones: result)
+            return Self.finish(&source, masks: masks, from: k, undecided: undecided, ones: result, deposit: deposit)
         }
     }
 
@@ -110,7 +111,8 @@ public struct BernoulliWords: Sendable, Hashable {
     /// no reader bookkeeping per round. Only where `drawsFullVectorRounds`.
     @inlinable @inline(__always)
     public func words4<S: RandomStream & ~Copyable>(
-        _ source: inout WordSource<S>, live: SIMD4<UInt64>, firstRounds first: UnsafeRawPointer
+        _ source: inout WordSource<S>, live: SIMD4<UInt64>, firstRounds first: UnsafeRawPointer,
+        deposit: BitDeposit = .instruction
     ) -> SIMD4<UInt64> {
         assert(drawsFullVectorRounds, "words4(_:live:firstRounds:) needs vectorRounds digits of p")
         var undecided = unsafeBitCast(live, to: SIMD8<UInt32>.self)
@@ -120,7 +122,8 @@ public struct BernoulliWords: Sendable, Hashable {
                 let u = first.loadUnaligned(fromByteOffset: 32 &* k, as: SIMD8<UInt32>.self)
                 Self.round(u, digit: SIMD8(repeating: UInt32(truncatingIfNeeded: masks[k])), undecided: &undecided, ones: &result)
             }
-            return Self.finish(&source, masks: masks, from: Self.vectorRounds, undecided: undecided, ones: result)
+            return Self.finish(&source, masks: masks, from: Self.vectorRounds, undecided: undecided, ones: result,
+                               deposit: deposit)
         }
     }
 
@@ -129,7 +132,7 @@ public struct BernoulliWords: Sendable, Hashable {
     @inlinable @inline(__always)
     static func finish<S: RandomStream & ~Copyable>(
         _ source: inout WordSource<S>, masks: UnsafeBufferPointer<UInt64>, from start: Int,
-        undecided lanesUndecided: SIMD8<UInt32>, ones lanesOnes: SIMD8<UInt32>
+        undecided lanesUndecided: SIMD8<UInt32>, ones lanesOnes: SIMD8<UInt32>, deposit: BitDeposit
     ) -> SIMD4<UInt64> {
         let count = masks.count
         var k = start
@@ -172,6 +175,9 @@ public struct BernoulliWords: Sendable, Hashable {
         let before1 = UInt64(slots[0].nonzeroBitCount)
         let before2 = before1 &+ UInt64(slots[1].nonzeroBitCount)
         let before3 = before2 &+ UInt64(slots[2].nonzeroBitCount)
+        if deposit == .lanes {
+            return lanes | rb_deposit_bits_by_lanes(packed, SIMD4(0, before1, before2, before3), slots)
+        }
         lanes[0] |= rb_deposit_bits(packed, slots[0])
         lanes[1] |= rb_deposit_bits(packed &>> before1, slots[1])
         lanes[2] |= rb_deposit_bits(packed &>> before2, slots[2])
