@@ -329,8 +329,11 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
 /// avoids a per-prompt popcount over a bitmap, whose wide loads cannot be
 /// forwarded from the scalar stores just made. The AVX-512 copy counts groups
 /// in registers instead (conflict detection on AMD for K <= 64, a sorting
-/// network on Intel for K <= 32, see `DistinctCounting`): the same counts
-/// from the same tokens, faster.
+/// network on Intel for K <= 32, see `DistinctCounting`), and the AVX2 copy
+/// sorts 16 prompts of K <= 32 at once, one per 16-bit lane (`PromptSets`,
+/// `rb_group_classes16`): the same counts from the same tokens, faster (on
+/// a Zen 2, 1.25-1.3e9 rollouts/s against the stamps' 8.6-8.9e8 at K = 32,
+/// and faster at every K from 1 to 32).
 struct GroupPackedKernel: SourceKernel {
     typealias Statistics = GroupStatistics
     let packing: PackedFields
@@ -369,8 +372,13 @@ struct GroupPackedKernel: SourceKernel {
         #else
         let inRegisters = false
         #endif
+        #if REWARDBITS_AVX2
+        var sets: PromptSets? = k <= PromptSets.maximumGroupSize && Self.sortsByLanes ? PromptSets(groupSize: k) : nil
+        #else
+        var sets: PromptSets? = nil
+        #endif
         // The stamps only where they are used (up to 128 KiB at V = 2^16).
-        let stampCount = inRegisters ? 0 : vocabularySize
+        let stampCount = inRegisters || sets != nil ? 0 : vocabularySize
         let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: stampCount)
         stamps.initialize(repeating: 0, count: stampCount)
         var stamp: UInt16 = 0
@@ -397,6 +405,11 @@ struct GroupPackedKernel: SourceKernel {
                     continue
                 }
                 #endif
+                if sets != nil {
+                    sets!.add(tokens, answers: pointwise ? answers : nil, prompts: batch, into: counts)
+                    done += batch
+                    continue
+                }
                 for prompt in 0..<batch {
                     if stamp == UInt16.max {
                         stamps.update(repeating: 0, count: vocabularySize)
@@ -418,13 +431,99 @@ struct GroupPackedKernel: SourceKernel {
                 }
                 done += batch
             }
+            sets?.finish(into: counts)
         }
+        sets?.release()
         tokens.deallocate()
         answers.deallocate()
         stamps.deallocate()
         var statistics = GroupStatistics()
         statistics.classes.counts = counts
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
+    }
+
+    #if REWARDBITS_AVX2
+    /// Whether the AVX2 copy counts groups of K <= 32 by the lane-wise
+    /// network (`PromptSets`) rather than the stamps: always, unless
+    /// REWARDBITS_GROUP_DISTINCT=stamps (to measure the stamps).
+    static let sortsByLanes = ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] != "stamps"
+    #endif
+
+    /// Prompts handed to `rb_group_classes16` sixteen at a time: whole sets
+    /// straight from a batch, the rest staged (tokens and answers copied)
+    /// until the next batch completes the set, and a last short set padded
+    /// with copies of its first prompt whose classes are not counted. A
+    /// batch's prompt count need not be a multiple of 16: the batch size is
+    /// part of the stream (the answers take whole vectors per batch), and
+    /// the classes are counted in any order.
+    struct PromptSets {
+        static let maximumGroupSize = 32
+        let k: Int
+        let stagedTokens: UnsafeMutablePointer<UInt32>
+        let stagedAnswers: UnsafeMutablePointer<UInt32>
+        let classes: UnsafeMutablePointer<UInt16>
+        var staged = 0
+        var pointwise = false
+
+        init(groupSize: Int) {
+            k = groupSize
+            // 32 tokens are loaded from the start of every prompt, whatever K.
+            stagedTokens = .allocate(capacity: 16 * groupSize + 32)
+            stagedTokens.initialize(repeating: 0, count: 16 * groupSize + 32)
+            stagedAnswers = .allocate(capacity: 16)
+            classes = .allocate(capacity: 16)
+        }
+
+        func release() {
+            stagedTokens.deallocate()
+            stagedAnswers.deallocate()
+            classes.deallocate()
+        }
+
+        @inline(__always)
+        func count(_ tokens: UnsafePointer<UInt32>, answers: UnsafePointer<UInt32>?, lanes: Int,
+                   into counts: UnsafeMutableBufferPointer<UInt64>) {
+            rb_group_classes16(tokens, Int32(k), answers, classes)
+            for g in 0..<lanes { counts[Int(classes[g])] &+= 1 }
+        }
+
+        @inline(__always)
+        mutating func stage(_ tokens: UnsafePointer<UInt32>, answers: UnsafePointer<UInt32>?, prompts: Int) {
+            (stagedTokens + staged &* k).update(from: tokens, count: prompts &* k)
+            if let answers { (stagedAnswers + staged).update(from: answers, count: prompts) }
+            staged &+= prompts
+        }
+
+        mutating func add(_ tokens: UnsafePointer<UInt32>, answers: UnsafePointer<UInt32>?, prompts: Int,
+                          into counts: UnsafeMutableBufferPointer<UInt64>) {
+            pointwise = answers != nil
+            var p = 0
+            if staged > 0 {
+                let take = min(16 &- staged, prompts)
+                stage(tokens, answers: answers, prompts: take)
+                p = take
+                if staged == 16 {
+                    count(stagedTokens, answers: answers == nil ? nil : stagedAnswers, lanes: 16, into: counts)
+                    staged = 0
+                }
+            }
+            while p &+ 16 <= prompts {
+                count(tokens + p &* k, answers: answers.map { $0 + p }, lanes: 16, into: counts)
+                p &+= 16
+            }
+            if p < prompts { stage(tokens + p &* k, answers: answers.map { $0 + p }, prompts: prompts &- p) }
+        }
+
+        /// Counts the staged prompts (fewer than 16).
+        mutating func finish(into counts: UnsafeMutableBufferPointer<UInt64>) {
+            guard staged > 0 else { return }
+            for g in staged..<16 {
+                (stagedTokens + g &* k).update(from: stagedTokens, count: k)
+                if pointwise { stagedAnswers[g] = stagedAnswers[0] }
+            }
+            count(stagedTokens, answers: pointwise ? stagedAnswers : nil, lanes: staged, into: counts)
+            staged = 0
+        }
     }
 
     /// Which lanes of four 16-lane vectors loaded at a group's first token

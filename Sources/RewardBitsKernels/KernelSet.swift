@@ -41,6 +41,23 @@ public enum KernelSet: KernelFactory {
         }
     }
 
+    public static func groupClasses16(_ prompts: [[UInt32]], answers: [UInt32]?) -> [Int] {
+        let k = prompts[0].count
+        precondition(prompts.count == 16 && (1...32).contains(k) && prompts.allSatisfy { $0.count == k && $0.allSatisfy { $0 < 1 << 16 } })
+        // Prompts back to back, then junk: the 32 words read from the start
+        // of a prompt of K < 32 belong to the next one, and must not count.
+        let tokens = prompts.flatMap { $0 } + (0..<32).map { UInt32($0 &* 40503 % 65536) }
+        var classes = [UInt16](repeating: 0, count: 16)
+        tokens.withUnsafeBufferPointer { tokens in
+            if let answers {
+                answers.withUnsafeBufferPointer { rb_group_classes16(tokens.baseAddress!, Int32(k), $0.baseAddress!, &classes) }
+            } else {
+                rb_group_classes16(tokens.baseAddress!, Int32(k), nil, &classes)
+            }
+        }
+        return classes.map(Int.init)
+    }
+
     public static func aliasSymbols(_ table: AliasTable, stream: StreamKey, skip: Int, sizes: [Int]) -> [UInt32] {
         var source = WordSource(KernelPhiloxStream(stream))
         for _ in 0..<skip { _ = source.next() }

@@ -272,6 +272,53 @@ struct ChannelTests {
         }
     }
 
+    /// The group kernel's classes of 16 prompts at once (in the AVX2 copy a
+    /// sorting network over 8, 16 or 32 rows, one prompt per lane) against
+    /// a set's count and membership: every K from 1 to 32 (so every row
+    /// count, with padded rows), the extreme tokens 0 and 2^16 - 1, all
+    /// equal, all distinct, repeats at every distance, answers drawn and
+    /// not, and random prompts over small and large alphabets.
+    @Test("16-prompt group classes equal a set's count and membership")
+    func groupClasses16() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 16
+        }
+        var sets: [[[UInt32]]] = []
+        for k in 1...32 {
+            var special: [[UInt32]] = [Array(repeating: 0, count: k), Array(repeating: 65535, count: k),
+                                       (0..<k).map { UInt32($0) }, (0..<k).map { 65535 - UInt32($0) * 2047 },
+                                       (0..<k).map { $0 % 2 == 0 ? 0 : 65535 }]
+            for distance in 1..<max(k, 2) where distance < k {
+                var g = (0..<k).map { UInt32(65535 - $0) }
+                g[k - 1] = g[k - 1 - distance]
+                special.append(g)
+            }
+            for start in stride(from: 0, to: special.count, by: 16) {
+                var set = Array(special[start..<min(start + 16, special.count)])
+                while set.count < 16 { set.append((0..<k).map { _ in UInt32(next() % 3) }) }
+                sets.append(set)
+            }
+            for _ in 0..<200 {
+                let alphabet = UInt64([2, 16, 40, 1024, 65536][Int(next() % 5)])
+                sets.append((0..<16).map { _ in (0..<k).map { _ in UInt32(next() % alphabet) } })
+            }
+        }
+        for set in InstructionSet.allCases.filter(\.isSupported) {
+            var wrong = 0
+            for prompts in sets {
+                // Answers: one of the prompt's tokens or, half the time, a value it may lack.
+                let answers = prompts.map { p in next() % 2 == 0 ? p[Int(next() % UInt64(p.count))] : UInt32(next() % 65536) }
+                let expectedRB = prompts.map { Set($0).count }
+                let expectedPointwise = zip(prompts, answers).map { 2 * Set($0).count + ($0.contains($1) ? 1 : 0) }
+                if set.kernels.groupClasses16(prompts, answers: nil) != expectedRB { wrong += 1 }
+                if set.kernels.groupClasses16(prompts, answers: answers) != expectedPointwise { wrong += 1 }
+            }
+            #expect(wrong == 0, "\(set): \(wrong) of \(2 * sets.count) sets of 16 prompts wrong")
+        }
+    }
+
     /// The group kernel's sorting network against a set's count, on groups
     /// chosen to break it: the extreme tokens 0 and 2^16 - 1, all equal, all
     /// distinct, one repeat at every distance, every K from 1 to 32 (with

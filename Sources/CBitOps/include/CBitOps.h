@@ -208,6 +208,150 @@ static inline __attribute__((always_inline)) int rb_distinct_tokens(const uint32
 #endif
 }
 
+#if defined(__AVX2__)
+/// Batcher's odd-even merge sort for 32 inputs, built recursively (sort
+/// 0-15, sort 16-31, merge), so that its first 19 comparators sort 0-7 and
+/// its first 63 sort 0-15. Printed and checked by
+/// scripts/sorting-network-batcher32.
+static const uint8_t rb_batcher32[191][2] = {
+    {0, 1}, {2, 3}, {0, 2}, {1, 3}, {1, 2}, {4, 5}, {6, 7}, {4, 6}, {5, 7}, {5, 6}, {0, 4}, {2, 6}, {2, 4}, {1, 5},
+    {3, 7}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {8, 9}, {10, 11}, {8, 10}, {9, 11}, {9, 10}, {12, 13}, {14, 15}, {12, 14},
+    {13, 15}, {13, 14}, {8, 12}, {10, 14}, {10, 12}, {9, 13}, {11, 15}, {11, 13}, {9, 10}, {11, 12}, {13, 14}, {0, 8},
+    {4, 12}, {4, 8}, {2, 10}, {6, 14}, {6, 10}, {2, 4}, {6, 8}, {10, 12}, {1, 9}, {5, 13}, {5, 9}, {3, 11}, {7, 15},
+    {7, 11}, {3, 5}, {7, 9}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {16, 17},
+    {18, 19}, {16, 18}, {17, 19}, {17, 18}, {20, 21}, {22, 23}, {20, 22}, {21, 23}, {21, 22}, {16, 20}, {18, 22},
+    {18, 20}, {17, 21}, {19, 23}, {19, 21}, {17, 18}, {19, 20}, {21, 22}, {24, 25}, {26, 27}, {24, 26}, {25, 27},
+    {25, 26}, {28, 29}, {30, 31}, {28, 30}, {29, 31}, {29, 30}, {24, 28}, {26, 30}, {26, 28}, {25, 29}, {27, 31},
+    {27, 29}, {25, 26}, {27, 28}, {29, 30}, {16, 24}, {20, 28}, {20, 24}, {18, 26}, {22, 30}, {22, 26}, {18, 20},
+    {22, 24}, {26, 28}, {17, 25}, {21, 29}, {21, 25}, {19, 27}, {23, 31}, {23, 27}, {19, 21}, {23, 25}, {27, 29},
+    {17, 18}, {19, 20}, {21, 22}, {23, 24}, {25, 26}, {27, 28}, {29, 30}, {0, 16}, {8, 24}, {8, 16}, {4, 20},
+    {12, 28}, {12, 20}, {4, 8}, {12, 16}, {20, 24}, {2, 18}, {10, 26}, {10, 18}, {6, 22}, {14, 30}, {14, 22}, {6, 10},
+    {14, 18}, {22, 26}, {2, 4}, {6, 8}, {10, 12}, {14, 16}, {18, 20}, {22, 24}, {26, 28}, {1, 17}, {9, 25}, {9, 17},
+    {5, 21}, {13, 29}, {13, 21}, {5, 9}, {13, 17}, {21, 25}, {3, 19}, {11, 27}, {11, 19}, {7, 23}, {15, 31}, {15, 23},
+    {7, 11}, {15, 19}, {23, 27}, {3, 5}, {7, 9}, {11, 13}, {15, 17}, {19, 21}, {23, 25}, {27, 29}, {1, 2}, {3, 4},
+    {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 16}, {17, 18}, {19, 20}, {21, 22}, {23, 24}, {25, 26}, {27, 28},
+    {29, 30}
+};
+
+/// `rb_group_classes16` on `rows` = 8, 16 or 32 rows (K <= rows).
+static inline __attribute__((always_inline)) void rb_group_classes16_rows(const uint32_t *tokens, int k,
+                                                                          const uint32_t *answers, uint16_t classes[16],
+                                                                          const int rows) {
+    const int vectors = rows / 8;
+    const int comparators = rows == 8 ? 19 : rows == 16 ? 63 : 191;
+    // Each prompt's tokens (lanes K..rows-1 replaced by token 0) as 16-bit
+    // lanes, in the order an in-lane pack leaves them (the order within a
+    // prompt does not matter); the answer compared now.
+    __m256i packed[2][16];
+    uint16_t drawnLanes[16] __attribute__((aligned(32)));
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int g = 0; g < 16; g++) {
+        const uint32_t *group = tokens + g * k;
+        __m256i t[4];
+        for (int q = 0; q < vectors; q++) { t[q] = _mm256_loadu_si256((const __m256i *)(group + 8 * q)); }
+        if (k < rows) {
+            __m256i lead = _mm256_set1_epi32((int)group[0]);
+            for (int q = 0; q < vectors; q++) {
+                __m256i beyond = _mm256_cmpgt_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32(8 * q + 1)), _mm256_set1_epi32(k));
+                t[q] = _mm256_blendv_epi8(t[q], lead, beyond);
+            }
+        }
+        if (answers) {
+            __m256i a = _mm256_set1_epi32((int)answers[g]);
+            __m256i hit = _mm256_cmpeq_epi32(t[0], a);
+            for (int q = 1; q < vectors; q++) { hit = _mm256_or_si256(hit, _mm256_cmpeq_epi32(t[q], a)); }
+            drawnLanes[g] = (uint16_t)(0 - !_mm256_testz_si256(hit, hit));
+        }
+        if (rows == 8) {
+            // Tokens 0-3 and 4-7 side by side in the low 128 bits.
+            packed[0][g] = _mm256_packus_epi32(t[0], _mm256_permute2x128_si256(t[0], t[0], 0x11));
+        } else {
+            packed[0][g] = _mm256_packus_epi32(t[0], t[1]);
+            if (rows == 32) { packed[1][g] = _mm256_packus_epi32(t[2], t[3]); }
+        }
+    }
+    // 16 x 16 transposes of 16-bit lanes: row i of a half holds its i-th
+    // lane of the 16 prompts, prompt g in lane g (with 8 rows, the first 8).
+    __m256i row[32];
+    for (int h = 0; h < (rows + 15) / 16; h++) {
+        __m256i a[16], b[16];
+        for (int g = 0; g < 16; g += 2) {
+            a[g] = _mm256_unpacklo_epi16(packed[h][g], packed[h][g + 1]);
+            a[g + 1] = _mm256_unpackhi_epi16(packed[h][g], packed[h][g + 1]);
+        }
+        for (int g = 0; g < 16; g += 4) {
+            for (int j = 0; j < 2; j++) {
+                b[g + 2 * j] = _mm256_unpacklo_epi32(a[g + j], a[g + 2 + j]);
+                b[g + 2 * j + 1] = _mm256_unpackhi_epi32(a[g + j], a[g + 2 + j]);
+            }
+        }
+        for (int g = 0; g < 16; g += 8) {
+            for (int j = 0; j < 4; j++) {
+                a[g + 2 * j] = _mm256_unpacklo_epi64(b[g + j], b[g + 4 + j]);
+                a[g + 2 * j + 1] = _mm256_unpackhi_epi64(b[g + j], b[g + 4 + j]);
+            }
+        }
+        for (int j = 0; j < 8; j++) {
+            row[16 * h + j] = _mm256_permute2x128_si256(a[j], a[8 + j], 0x20);
+            if (rows > 8) { row[16 * h + 8 + j] = _mm256_permute2x128_si256(a[j], a[8 + j], 0x31); }
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int c = 0; c < comparators; c++) {
+        __m256i lower = row[rb_batcher32[c][0]], upper = row[rb_batcher32[c][1]];
+        row[rb_batcher32[c][0]] = _mm256_min_epu16(lower, upper);
+        row[rb_batcher32[c][1]] = _mm256_max_epu16(lower, upper);
+    }
+    // cmpeq gives -1 where a row repeats the row before.
+    __m256i distinct = _mm256_set1_epi16((short)rows);
+    for (int i = 1; i < rows; i++) { distinct = _mm256_add_epi16(distinct, _mm256_cmpeq_epi16(row[i], row[i - 1])); }
+    __m256i result = distinct;
+    if (answers) {
+        result = _mm256_sub_epi16(_mm256_slli_epi16(distinct, 1), _mm256_load_si256((const __m256i *)drawnLanes));
+    }
+    _mm256_storeu_si256((__m256i *)classes, result);
+}
+#endif
+
+/// The classes of 16 prompts at once: prompt g's K tokens (1 <= K <= 32,
+/// each below 2^16) lie at tokens[g K ..< g K + K], and the 32 words from
+/// the start of every prompt are readable; `classes[g]` gets the number M
+/// of distinct ones among them, or 2 M + 1{answers[g] is one of them}
+/// where `answers` is not null (the group kernels' class index).
+///
+/// With AVX2 the prompts sit side by side, one per 16-bit lane, so that
+/// sorting needs no shuffle: row i holds token i of the 16 prompts (8, 16
+/// or 32 rows, the fewest that hold K; rows K and up repeat token 0, which
+/// adds no distinct value), Batcher's odd-even merge sort sorts every lane
+/// with 16-bit min and max between rows (19, 63 or 191 comparators), and a
+/// lane's count is the rows less those equal to the row before. No store
+/// per token to a table and no load that may alias one, where the stamps
+/// have both. Elsewhere the reference loop; the same classes either way.
+static inline __attribute__((always_inline)) void rb_group_classes16(const uint32_t *tokens, int k,
+                                                                     const uint32_t *answers, uint16_t classes[16]) {
+#if defined(__AVX2__)
+    if (k <= 8) {
+        rb_group_classes16_rows(tokens, k, answers, classes, 8);
+    } else if (k <= 16) {
+        rb_group_classes16_rows(tokens, k, answers, classes, 16);
+    } else {
+        rb_group_classes16_rows(tokens, k, answers, classes, 32);
+    }
+#else
+    for (int g = 0; g < 16; g++) {
+        const uint32_t *group = tokens + g * k;
+        int m = 0, drawn = 0;
+        for (int i = 0; i < k; i++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) { seen = group[j] == group[i]; }
+            m += !seen;
+            drawn |= answers && group[i] == answers[g];
+        }
+        classes[g] = (uint16_t)(answers ? 2 * m + drawn : m);
+    }
+#endif
+}
+
 /// Asks for the cache line at `address` ahead of a load that will need it
 /// (a hint: no fault, no result).
 static inline __attribute__((always_inline)) void rb_prefetch(const void *address) {

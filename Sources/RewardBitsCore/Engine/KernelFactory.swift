@@ -19,6 +19,12 @@ public protocol KernelFactory {
     /// runs the networks, the others their scalar fallback).
     static func distinctTokensBySorting(_ x: [UInt32], pairedWith y: [UInt32]) -> (alone: Int, paired: Int, partner: Int)
 
+    /// The classes (M, or 2 M + answer drawn) of 16 prompts of K <= 32
+    /// tokens below 2^16 each, as `rb_group_classes16` gives them in this
+    /// copy (for the tests: the AVX2 copy runs the lane-wise network, the
+    /// others the reference loop).
+    static func groupClasses16(_ prompts: [[UInt32]], answers: [UInt32]?) -> [Int]
+
     /// Symbols drawn from `table` with the Philox stream of (seed, block) as
     /// the kernels of this copy draw them (`fillSymbols`, eight at a time
     /// where it can), after skipping `skip` words, in calls of the given
