@@ -216,6 +216,10 @@ struct ChannelTests {
                 // A uniform prior over a V that does not pack, and a Zipf
                 // policy: a stamp per symbol, and registers up to K = 64.
                 try GroupChannel(vocabularySize: 1000, groupSize: 100, prompts: 20_001).run(settings: settings),
+                // K <= 32 there: the AVX2 copy sorts 16 prompts side by side.
+                try GroupChannel(vocabularySize: 1000, groupSize: 32, prompts: 20_001, estimator: .pointwise).run(settings: settings),
+                try GroupChannel(vocabularySize: 1024, groupSize: 20, prompts: 20_001, policy: .zipf(1.1), estimator: .pointwise)
+                    .run(settings: settings),
                 try GroupChannel(vocabularySize: 1024, groupSize: 48, prompts: 20_001, policy: .zipf(1.1), estimator: .pointwise)
                     .run(settings: settings),
                 try GroupChannel(vocabularySize: 5000, groupSize: 16, prompts: 20_000, prior: .zipf(1.1), policy: .zipf(1.1))
