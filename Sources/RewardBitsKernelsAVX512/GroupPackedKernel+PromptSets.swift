@@ -1,0 +1,1 @@
+../RewardBitsKernels/GroupPackedKernel+PromptSets.swift
