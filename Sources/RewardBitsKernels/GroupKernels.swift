@@ -376,7 +376,17 @@ struct GroupPackedKernel: SourceKernel {
         // buffer stay in L1 even when two threads share a core; and a whole
         // number of vectors, so no vector is split between batches.
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
-        let unit = perVector / gcd(k, perVector)
+        var unit = perVector / gcd(k, perVector)
+        #if REWARDBITS_AVX2
+        let sortsByLanes = k <= PromptSets.maximumGroupSize && Self.sortsByLanes
+        // rb draws no answers, so its batch size is not part of the stream
+        // (whole vectors either way): whole sets of 16 prompts then need no
+        // staging. Pointwise keeps its batches (its answers take whole
+        // vectors per batch).
+        if sortsByLanes && !pointwise { unit = unit / gcd(unit, 16) * 16 }
+        #else
+        let sortsByLanes = false
+        #endif
         let batchPrompts = unit * k <= 1 << 16 ? max(unit, 1024 / k / unit * unit) : max(1, 1024 / k)
         let capacity = (batchPrompts * k + perVector - 1) / perVector * perVector
         // 64 lanes of padding: the vector path loads 32 or 64 tokens from the
@@ -391,11 +401,7 @@ struct GroupPackedKernel: SourceKernel {
         #else
         let inRegisters = false
         #endif
-        #if REWARDBITS_AVX2
-        var sets: PromptSets? = k <= PromptSets.maximumGroupSize && Self.sortsByLanes ? PromptSets(groupSize: k) : nil
-        #else
-        var sets: PromptSets? = nil
-        #endif
+        var sets = sortsByLanes ? PromptSets(groupSize: k) : nil
         // The stamps only where they are used (up to 128 KiB at V = 2^16).
         let stampCount = inRegisters || sets != nil ? 0 : vocabularySize
         let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: stampCount)
