@@ -351,8 +351,8 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
 /// sorts 16 prompts of K <= 32 at once, one per 16-bit lane (`PromptSets`,
 /// `rb_group_classes16`): the same counts from the same tokens, faster (on
 /// a Zen 2, 1.6-1.7e9 rollouts/s for rb and 1.2e9 pointwise against the
-/// stamps' 8.6-8.9e8 at K = 32, and faster at every K from 1 to 32). `GroupUniformPriorKernel` does the
-/// same for V <= 2^16 (1.2-1.6x there).
+/// stamps' 8.6-8.9e8 at K = 32, and faster at every K from 1 to 32).
+/// `GroupUniformPriorKernel` does the same for V <= 2^16 (1.2-1.6x there).
 struct GroupPackedKernel: SourceKernel {
     typealias Statistics = GroupStatistics
     let packing: PackedFields
