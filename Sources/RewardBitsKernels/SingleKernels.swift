@@ -202,7 +202,11 @@ struct SinglePackedKernel: SourceKernel {
         let flipWordCount = (perBatch + 63) / 64
         var hitKept = SIMD16<UInt32>(), hitFlipped = SIMD16<UInt32>(), missFlipped = SIMD16<UInt32>()
         var totals = (hitKept: UInt64(0), hitFlipped: UInt64(0), missFlipped: UInt64(0))
-        var flipWords = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        // The flip words in a buffer: as a tuple behind `withUnsafeBytes`
+        // they were copied on the stack for every batch.
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 8)
+        words.initialize(repeating: 0, count: 8)
+        defer { words.deallocate() }
         // Unwrapped once: binding the optional in the loop copied it, a
         // retain and release of its digit arrays per batch (a third of the
         // noisy kernel's time).
@@ -215,32 +219,26 @@ struct SinglePackedKernel: SourceKernel {
             let rollouts = source.nextVector()
             let answers = source.nextVector()
             if noisy {
-                withUnsafeMutableBytes(of: &flipWords) { raw in
-                    let words = raw.bindMemory(to: UInt64.self)
-                    for w in 0..<flipWordCount { words[w] = flips.word(&source) }
-                }
+                for w in 0..<flipWordCount { words[w] = flips.word(&source) }
             }
-            withUnsafeBytes(of: flipWords) { raw in
-                let words = raw.bindMemory(to: UInt64.self)
-                for j in 0..<packing.fields {
-                    var hit = packing.field(j, of: rollouts) .== packing.field(j, of: answers)
-                    var valid = SIMDMask<SIMD16<Int32>>(repeating: true)
-                    if batch < perBatch {
-                        valid = (Lanes.index &+ UInt32(16 * j)) .< UInt32(batch)
-                        hit = hit .& valid
-                    }
-                    if noisy {
-                        let position = 16 * j
-                        let pattern = UInt32(truncatingIfNeeded: words[position >> 6] >> UInt64(position & 63)) & 0xFFFF
-                        let hits = Lanes.ones(hit)
-                        let flipped = Lanes.ones(pattern: pattern) & Lanes.ones(valid)
-                        // A true lane reads as all ones: subtracting adds 1.
-                        hitKept &-= hits & ~flipped
-                        hitFlipped &-= hits & flipped
-                        missFlipped &-= ~hits & flipped
-                    } else {
-                        hitKept &-= Lanes.ones(hit)
-                    }
+            for j in 0..<packing.fields {
+                var hit = packing.field(j, of: rollouts) .== packing.field(j, of: answers)
+                var valid = SIMDMask<SIMD16<Int32>>(repeating: true)
+                if batch < perBatch {
+                    valid = (Lanes.index &+ UInt32(16 * j)) .< UInt32(batch)
+                    hit = hit .& valid
+                }
+                if noisy {
+                    let position = 16 * j
+                    let pattern = UInt32(truncatingIfNeeded: words[position >> 6] >> UInt64(position & 63)) & 0xFFFF
+                    let hits = Lanes.ones(hit)
+                    let flipped = Lanes.ones(pattern: pattern) & Lanes.ones(valid)
+                    // A true lane reads as all ones: subtracting adds 1.
+                    hitKept &-= hits & ~flipped
+                    hitFlipped &-= hits & flipped
+                    missFlipped &-= ~hits & flipped
+                } else {
+                    hitKept &-= Lanes.ones(hit)
                 }
             }
             done += batch
