@@ -24,7 +24,8 @@ struct EpisodeBits {
     /// in full: a chunk's leading vectors (x, s, the flips' first rounds)
     /// can be taken from the stream in one piece.
     let wholeChunks: Bool
-    /// Where the flips' packed lanes go back (`BitDeposit.preferred`).
+    /// How the targets' and flips' Bernoulli words put their packed lanes
+    /// back (`BitDeposit.preferred`).
     let deposit = BitDeposit.preferred
 
     init(length: Int, targetBias: Double, noise: Double) {

@@ -338,15 +338,13 @@ static inline __attribute__((always_inline)) void rb_group_classes16(const uint3
         rb_group_classes16_rows(tokens, k, answers, classes, 32);
     }
 #else
+    // The reference count over the lanes below K.
+    const uint16_t first = k >= 16 ? 0xFFFF : (uint16_t)((1u << k) - 1);
+    const uint16_t second = k <= 16 ? 0 : (uint16_t)((1u << (k - 16)) - 1);
     for (int g = 0; g < 16; g++) {
         const uint32_t *group = tokens + g * k;
-        int m = 0, drawn = 0;
-        for (int i = 0; i < k; i++) {
-            int seen = 0;
-            for (int j = 0; j < i && !seen; j++) { seen = group[j] == group[i]; }
-            m += !seen;
-            drawn |= answers && group[i] == answers[g];
-        }
+        int m = rb_distinct_tokens_scalar(group, first, second), drawn = 0;
+        for (int i = 0; i < k && answers; i++) { drawn |= group[i] == answers[g]; }
         classes[g] = (uint16_t)(answers ? 2 * m + drawn : m);
     }
 #endif
