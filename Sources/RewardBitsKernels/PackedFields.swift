@@ -8,17 +8,20 @@ struct PackedFields {
     let bits: Int
     let fields: Int
     let mask: SIMD16<UInt32>
-    /// `bits` in every lane: one variable shift per field in `fill`, where
-    /// a count recomputed as j * bits costs a multiply, overflow checks and a
-    /// move to a vector register per field.
-    let step: SIMD16<UInt32>
+    /// `bits` as a shift count: one shift per field in `fill`, where a
+    /// count recomputed as j * bits costs a multiply, overflow checks and a
+    /// move to a vector register per field. A scalar, not a vector of
+    /// counts: the same count in every lane is one `psrld`, where a vector
+    /// of counts needs AVX2's per-lane shifts and went lane by lane in the
+    /// portable copy.
+    let shift: UInt32
 
     init?(vocabularySize: UInt64) {
         guard vocabularySize & (vocabularySize - 1) == 0, vocabularySize <= 1 << 16 else { return nil }
         bits = vocabularySize.trailingZeroBitCount
         fields = 32 / bits
         mask = SIMD16(repeating: UInt32(vocabularySize - 1))
-        step = SIMD16(repeating: UInt32(bits))
+        shift = UInt32(bits)
     }
 
     /// Symbols per vector.
@@ -41,7 +44,7 @@ struct PackedFields {
                 var rest = vector
                 for _ in 0..<fields {
                     raw.storeBytes(of: rest & mask, as: SIMD16<UInt32>.self)
-                    rest &>>= step
+                    rest &>>= shift
                     raw += 64
                 }
             } else {
@@ -57,8 +60,16 @@ struct PackedFields {
 
 /// Lane numbers and lane bits, for masks built from bit patterns.
 enum Lanes {
-    static let index = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-    static let bit = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+    // Computed, not `static let`: a stored global is initialised lazily, and
+    // on Linux every use in a loop called `swift_once` (with the live vector
+    // registers spilled around the call and `vzeroupper`), once per 16-word
+    // vector in the filtered SFT kernel. Computed, they fold into constants.
+    @inline(__always) static var index: SIMD16<UInt32> {
+        SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    }
+    @inline(__always) static var bit: SIMD16<UInt32> {
+        SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+    }
 
     /// All ones in the lanes whose bit is set in the low 16 bits of
     /// `pattern`, zeros elsewhere. By arithmetic, not a comparison: a
@@ -83,5 +94,15 @@ enum Lanes {
     @inline(__always)
     static func pattern(_ mask: SIMDMask<SIMD16<Int32>>) -> UInt32 {
         (ones(mask) & bit).wrappedSum()
+    }
+
+    /// Whether any bit of `v` is set: eight 64-bit ORs (a vector OR and one
+    /// test), where `pattern` needs a horizontal sum and SIMD `!=` compiles
+    /// to a lane-by-lane loop.
+    @inline(__always)
+    static func anyBitSet(_ v: SIMD16<UInt32>) -> Bool {
+        let q = unsafeBitCast(v, to: SIMD8<UInt64>.self)
+        let half = q.lowHalf | q.highHalf
+        return (half[0] | half[1] | half[2] | half[3]) != 0
     }
 }

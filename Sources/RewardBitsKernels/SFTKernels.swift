@@ -121,6 +121,7 @@ struct SFTPackedKernel: SourceKernel {
         var statistics = RatioMoments(binWidth: binWidth)
         let perVector = packing.perVector
         let fields = packing.fields
+        let mask = packing.mask, shift = packing.shift
         var answers = SIMD16<UInt32>()
         var nextAnswer = perVector
         for _ in 0..<samples {
@@ -133,11 +134,22 @@ struct SFTPackedKernel: SourceKernel {
             var drawn: UInt64 = 0
             search: while true {
                 let rollouts = source.nextVector()
-                for j in 0..<fields {
-                    let pattern = Lanes.pattern(packing.field(j, of: rollouts) .== answer)
-                    if pattern != 0 {
-                        drawn += UInt64(16 * j + pattern.trailingZeroBitCount + 1)
-                        break search
+                // Most vectors (all but about perVector / V) hold no match:
+                // one test for all fields, and the match's place in stream
+                // order only for the vector that has one.
+                var rest = rollouts
+                var matches = SIMD16<UInt32>()
+                for _ in 0..<fields {
+                    matches |= Lanes.ones((rest & mask) .== answer)
+                    rest &>>= shift
+                }
+                if Lanes.anyBitSet(matches) {
+                    for j in 0..<fields {
+                        let pattern = Lanes.pattern(packing.field(j, of: rollouts) .== answer)
+                        if pattern != 0 {
+                            drawn += UInt64(16 * j + pattern.trailingZeroBitCount + 1)
+                            break search
+                        }
                     }
                 }
                 drawn += UInt64(perVector)

@@ -250,6 +250,56 @@ struct ChannelTests {
         }
     }
 
+    /// The packed filtered-SFT kernel (uniform prior and policy over
+    /// V = 2^b) against a scalar reading of the same words: answers from
+    /// their own 16-word vectors, then per positive whole rollout vectors,
+    /// symbol j * 16 + i being field j of word i, until the first rollout
+    /// equal to the answer in that order; the rest of its vector is never a
+    /// rollout. Counts, sums and the largest count must agree exactly, in
+    /// every kernel copy.
+    @Test("packed filtered SFT ends each positive at its first match in stream order",
+          arguments: [UInt64(2), 8, 64, 1024, 1 << 16])
+    func sftPackedFirstMatch(vocabulary v: UInt64) throws {
+        let bits = v.trailingZeroBitCount
+        let fields = 32 / bits
+        let perVector = 16 * fields
+        let positives = v == 1 << 16 ? 150 : 2000
+        let key = StreamKey(seed: 77, block: 5)
+        var source = WordSource(PhiloxStream(key))
+        var counts: [UInt64] = []
+        var answers = [UInt32]()
+        for _ in 0..<positives {
+            if answers.isEmpty {
+                let vector = source.nextVector()
+                answers = (0..<perVector).map { (vector[$0 % 16] >> UInt32(($0 / 16) * bits)) & UInt32(v - 1) }
+            }
+            let answer = answers.removeFirst()
+            var drawn: UInt64 = 0
+            search: while true {
+                let vector = source.nextVector()
+                for j in 0..<fields {
+                    for i in 0..<16 {
+                        drawn += 1
+                        if (vector[i] >> UInt32(j * bits)) & UInt32(v - 1) == answer { break search }
+                    }
+                }
+            }
+            counts.append(drawn)
+        }
+        let total = counts.reduce(0, +)
+        let squares = counts.reduce(UInt128(0)) { $0 + UInt128($1) * UInt128($1) }
+        let sampler = AnySymbolSampler.uniform(UniformSymbols(vocabularySize: v))
+        for set in InstructionSet.allCases.filter(\.isSupported) {
+            let kernel = set.kernels.sftFiltered(prior: sampler, policy: sampler, surprise: [], constant: Double(bits),
+                                                 binWidth: nil)
+            let result = kernel.run(block: 5, samples: positives, stream: key, generator: .philox)
+            let s = result.statistics
+            #expect(s.count == UInt64(positives) && result.rollouts == total, "\(set), V = \(v)")
+            #expect(s.rollouts == total && s.rolloutSquares == squares && s.maximumRollouts == counts.max()!,
+                    "\(set), V = \(v): \(s.rollouts) rollouts against \(total)")
+        }
+    }
+
     /// The kernels' alias draws (eight per gather in the AVX-512 copy)
     /// against `AliasTable.fill` from the same words: tables of 2 to 2^16
     /// columns, the reader started at every offset 0 to 17 (so pairs of
