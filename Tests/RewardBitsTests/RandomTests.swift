@@ -432,7 +432,7 @@ struct DistributionTests {
 
     /// `words4` spelled out lane by lane: three vector rounds (digit k of
     /// lane i is bit i of the k-th 8-word vector), more while over 64 lanes
-    /// are undecided, then the undecided lanes packed into one word, ten
+    /// are undecided, then the undecided lanes packed into one word, eight
     /// packed rounds without a test, packed rounds until none is open, and
     /// packed lane j written to the j-th undecided lane.
     static func referenceWords4(digits: [Bool], live: [UInt64], source: inout WordSource<PhiloxStream>) -> [UInt64] {
@@ -467,7 +467,8 @@ struct DistributionTests {
                 }
                 k += 1
             }
-            for _ in 0..<min(10, digits.count - k) { packedRound(&source) }
+            // Stream format 4: eight packed rounds before the first test.
+            for _ in 0..<min(8, digits.count - k) { packedRound(&source) }
             while k < digits.count && open.contains(true) { packedRound(&source) }
             for (j, lane) in slots.enumerated() { result[lane] = packed[j] }
         }

@@ -44,9 +44,11 @@ public struct ChannelResult: Sendable {
 /// Bernoulli rounds, filtered-SFT rollouts by whole vectors. 3: the token
 /// channel's 256-lane exact Bernoulli words (noise flips, and targets when
 /// p != 1/2) finish their undecided lanes packed into one word
-/// (`BernoulliWords.words4`); every other channel draws as in 2.
+/// (`BernoulliWords.words4`); every other channel draws as in 2. 4: those
+/// words take 8 packed rounds before the first test for open lanes, not 10
+/// (`BernoulliWords.uncheckedPackedRounds`); every other channel as in 3.
 public enum StreamFormat {
-    public static let version = 3
+    public static let version = 4
 }
 
 /// Which estimator a channel uses.
