@@ -203,7 +203,11 @@ struct TokenKernel: SourceKernel {
                 batchCounts[i] = bits.counts(&source, live: live)
             }
             for i in 0..<n {
-                let c = batchCounts[i]
+                // Counts are at most 2^16: the mask changes no value, but it
+                // tells the compiler every product is one 32 x 32-bit
+                // multiply (`vpmuludq`) instead of a 64-bit one built from
+                // three of them and shifts (AVX2 has no 64-bit multiply).
+                let c = batchCounts[i] & SIMD4(repeating: 0xFFFF_FFFF)
                 sum &+= c
                 squares &+= c &* c
                 neighbours &+= c &* SIMD4(c[1], c[2], c[3], c[0])
