@@ -212,6 +212,10 @@ struct SinglePackedKernel: SourceKernel {
         // noisy kernel's time).
         let noisy = flips != nil
         let flips = self.flips ?? BernoulliWords(probability: 0)
+        /// The lanes' sum without wrapping.
+        func total(_ lanes: SIMD16<UInt32>) -> UInt64 {
+            lanes.indices.reduce(UInt64(0)) { $0 + UInt64(lanes[$1]) }
+        }
         var done = 0
         var batches = 0
         if !noisy {
@@ -236,11 +240,11 @@ struct SinglePackedKernel: SourceKernel {
                 fullBatches &+= 1
                 // Lanes gain at most `fields` per batch: flush well before 2^32.
                 if fullBatches & 0xFFFFF == 0 {
-                    totals.hitKept &+= UInt64(hits.wrappedSum())
+                    totals.hitKept += total(hits)
                     hits = .zero
                 }
             }
-            totals.hitKept &+= hits.indices.reduce(UInt64(0)) { $0 &+ UInt64(hits[$1]) }
+            totals.hitKept += total(hits)
         }
         while done < samples {
             let batch = min(perBatch, samples - done)
@@ -273,16 +277,13 @@ struct SinglePackedKernel: SourceKernel {
             batches += 1
             // Lane counters gain at most `fields` per batch: flush well before 2^32.
             if batches & 0xFFFFF == 0 {
-                totals.hitKept += UInt64(hitKept.wrappedSum())
-                totals.hitFlipped += UInt64(hitFlipped.wrappedSum())
-                totals.missFlipped += UInt64(missFlipped.wrappedSum())
+                totals.hitKept += total(hitKept)
+                totals.hitFlipped += total(hitFlipped)
+                totals.missFlipped += total(missFlipped)
                 hitKept = .zero
                 hitFlipped = .zero
                 missFlipped = .zero
             }
-        }
-        func total(_ lanes: SIMD16<UInt32>) -> UInt64 {
-            lanes.indices.reduce(UInt64(0)) { $0 + UInt64(lanes[$1]) }
         }
         let hk = totals.hitKept + total(hitKept)
         let hf = totals.hitFlipped + total(hitFlipped)
