@@ -46,7 +46,19 @@ struct CoverageCommand: ParsableCommand {
     @Flag(help: "Print JSON lines.")
     var json = false
 
+    @Option(help: ArgumentHelp("""
+        Instead of the listed rows, draw N settings at random from the whole space (every channel \
+        and estimator, V, K, T, priors, policies, noise, reward modes, sample counts from below one \
+        expected rare event to 1e4) and run each over --replicates seeds (default 1000, or 200 with \
+        --quick, whose replicates are also cheaper).
+        """, valueName: "N"))
+    var random: Int?
+
     func run() throws {
+        if let random {
+            try runRandom(settings: random)
+            return
+        }
         let count = replicates ?? (quick ? 200 : 2000)
         guard count >= 10 else { throw RewardBitsError.invalidInput("--replicates must be at least 10 (got \(count))") }
         let workers = threads ?? Engine.defaultThreads
@@ -90,6 +102,38 @@ struct CoverageCommand: ParsableCommand {
         if misses > 0 {
             FileHandle.standardError.write(Data(
                 "rewardbits: \(misses) row(s) outside the band, \(unreachable) of them where no count interval can reach it\n".utf8))
+        }
+    }
+}
+
+extension CoverageCommand {
+    func runRandom(settings count: Int) throws {
+        guard count >= 1 else { throw RewardBitsError.invalidInput("--random needs at least 1 setting (got \(count))") }
+        let replicateCount = replicates ?? (quick ? 200 : 1000)
+        guard replicateCount >= 10 else { throw RewardBitsError.invalidInput("--replicates must be at least 10 (got \(replicateCount))") }
+        guard rows == nil else { throw RewardBitsError.invalidInput("--rows selects listed rows; it does not go with --random") }
+        let workers = threads ?? Engine.defaultThreads
+        guard workers >= 1 else { throw RewardBitsError.invalidInput("--threads must be at least 1") }
+        let base = try Parse.count(seed, option: "--seed")
+        let limits: RandomCoverage.Limits = quick ? .fast : .full
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewardbits-coverage-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let drawn = try RandomCoverage.settings(count: count, seed: base, limits: limits, folder: folder)
+        if !json {
+            FileHandle.standardOutput.write(Data(RandomCoverageReport.tableHeader.utf8))
+        }
+        var outcomes: [RandomCoverage.Outcome] = []
+        for setting in drawn {
+            let outcome = try RandomCoverage.run(setting, replicates: replicateCount, baseSeed: base, threads: workers,
+                                                 limits: limits)
+            outcomes.append(outcome)
+            let line = json ? outcome.json.serialized() : RandomCoverageReport.row(outcome)
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            FileHandle.standardError.write(Data(String(format: "rewardbits: setting %d/%d (%@): %.1f s\n", setting.index + 1,
+                                                       count, setting.channel, outcome.seconds).utf8))
+        }
+        if !json {
+            FileHandle.standardOutput.write(Data(RandomCoverageReport.summary(outcomes).utf8))
         }
     }
 }

@@ -42,13 +42,13 @@ private struct PendingValues {
         entropies.initialize(repeating: 0, count: self.capacity)
     }
 
-    func add(_ count: Int, to moments: inout Moments) {
+    func add(_ count: Int, to moments: inout StratifiedMoments) {
         var start = 0
         while start < count {
             let mass = UnsafeRawPointer(masses + start).loadUnaligned(as: SIMD8<Double>.self)
             let entropy = UnsafeRawPointer(entropies + start).loadUnaligned(as: SIMD8<Double>.self)
             let values = entropy + Information.psi(mass)
-            for lane in 0..<min(8, count - start) { moments.add(values[lane]) }
+            for lane in 0..<min(8, count - start) { moments.add(values[lane], rare: false) }
             start += 8
         }
     }
@@ -223,7 +223,7 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
         let prefetchTable = massAndEntropy.count > 4096
         let repeatIndex = priorProbabilities.count
         var statistics = GroupStatistics()
-        var moments = Moments(center: center, binWidth: binWidth)
+        var moments = StratifiedMoments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
         var distinct = Distinct(vocabularySize: vocabularySize, groupSize: k)
         #if REWARDBITS_AVX512
@@ -317,7 +317,9 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
                             if pointwise {
                                 for prompt in 0..<batch {
                                     let hit = hitSurprises[prompt]
-                                    moments.add(hit >= 0 ? hit : Information.minusLog2OneMinus(min(pending.masses[prompt], 1.0.nextDown)))
+                                    // The rare events are the hits.
+                                    moments.add(hit >= 0 ? hit : Information.minusLog2OneMinus(min(pending.masses[prompt], 1.0.nextDown)),
+                                                rare: hit >= 0)
                                 }
                             } else {
                                 pending.add(batch, to: &moments)
@@ -334,7 +336,7 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
         pending.release()
         distinct.release()
         statistics.classes.counts = counts
-        statistics.moments = moments
+        statistics.values = moments
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
 }

@@ -54,7 +54,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<GroupStatistics> {
         let k = groupSize
         let batchPrompts = max(1, 4096 / k)
-        var moments = Moments(center: center, binWidth: binWidth)
+        var moments = StratifiedMoments(center: center, binWidth: binWidth)
         var counts = [UInt64](repeating: 0, count: k + 1)
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts * k)
         let flipWords = UnsafeMutablePointer<UInt64>.allocate(capacity: (k + 63) / 64)
@@ -213,6 +213,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
                     total += scaledTerms[h]
                 }
                 let value: Double
+                var hit = false
                 if pointwise {
                     let slotOfAnswer: Int?
                     if direct {
@@ -221,6 +222,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
                         slotOfAnswer = slots.lookup(answer)
                     }
                     let b = slotOfAnswer.map { Double(exponents[$0]) } ?? 0
+                    hit = slotOfAnswer != nil
                     value = (b * logRho - (maxTerm + log(total))) / M_LN2
                 } else {
                     var sum = 0.0
@@ -267,7 +269,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
                     }
                     value = sum
                 }
-                moments.add(value)
+                moments.add(value, rare: hit)
                 counts[m] &+= 1
             }
             done += batch
@@ -294,7 +296,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
         slots.release()
         var statistics = GroupStatistics()
         statistics.classes.counts = counts
-        statistics.moments = moments
+        statistics.values = moments
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
     }
 }

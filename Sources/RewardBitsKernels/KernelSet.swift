@@ -98,7 +98,7 @@ public enum KernelSet: KernelFactory {
     }
 
     public static func singlePointwise(policy: AnySymbolSampler, prior: AliasTable, noise: Double, table: [Double],
-                                       center: Double, binWidth: Double?) -> any BlockKernel<Moments> {
+                                       center: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments> {
         switch policy {
         case .uniform(let p):
             return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))

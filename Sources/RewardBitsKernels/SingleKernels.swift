@@ -47,9 +47,10 @@ struct SinglePointwiseUniformPriorKernel<Policy: KernelSymbolSampler>: SourceKer
 }
 
 /// Pointwise kernel for any prior: S and T are drawn, the class (hit, flip)
-/// found, and the value looked up in a per-symbol table.
+/// found, and the value looked up in a per-symbol table. Hits are the rare
+/// events of the interval rule, so their values are summed apart.
 struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSampler>: SourceKernel {
-    typealias Statistics = Moments
+    typealias Statistics = StratifiedMoments
     let policy: Policy
     let prior: Prior
     let flips: BernoulliWords?
@@ -67,8 +68,8 @@ struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSam
         self.binWidth = binWidth
     }
 
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center, binWidth: binWidth)
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<StratifiedMoments> {
+        var moments = StratifiedMoments(center: center, binWidth: binWidth)
         let occurrences = ValueOccurrences(values: table.count)
         // Past the counted sizes every rollout loads its value, and beyond
         // 1 MiB of values (V > 32768; a Zen 4's L2) most loads miss:
@@ -94,13 +95,13 @@ struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSam
                         let t = Int(rollouts[j])
                         let hit = rollouts[j] == answers[j] ? 1 : 0
                         let flip = Int((flipped >> UInt64(j)) & 1)
-                        occurrences.record(4 * t + hit + 2 * flip, of: table, into: &moments)
+                        occurrences.record(4 * t + hit + 2 * flip, of: table, into: &moments, rare: hit == 1)
                     }
                     done += batch
                 }
             }
         }
-        occurrences.add(table, to: &moments)
+        occurrences.add(table, to: &moments) { $0 & 1 == 1 }
         return BlockResult(statistics: moments, rollouts: UInt64(samples))
     }
 }
@@ -327,6 +328,17 @@ struct ValueOccurrences: ~Copyable {
     func add(_ table: [Double], to moments: inout Moments) {
         guard counted else { return }
         for i in 0..<values where counts[i] > 0 { moments.add(table[i], count: counts[i]) }
+    }
+
+    @inline(__always)
+    func record(_ index: Int, of table: UnsafeBufferPointer<Double>, into moments: inout StratifiedMoments, rare: Bool) {
+        if counted { counts[index] &+= 1 } else { moments.add(table[index], rare: rare) }
+    }
+
+    /// The counted values, in table order, each in the stratum `rare` says.
+    func add(_ table: [Double], to moments: inout StratifiedMoments, rare: (Int) -> Bool) {
+        guard counted else { return }
+        for i in 0..<values where counts[i] > 0 { moments.add(table[i], count: counts[i], rare: rare(i)) }
     }
 
     deinit { counts.deallocate() }

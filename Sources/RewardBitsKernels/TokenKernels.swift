@@ -173,7 +173,7 @@ struct TokenKernel: SourceKernel {
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<TokenStatistics> {
         var statistics = TokenStatistics()
-        if let binWidth { statistics.values = Moments(center: 0, binWidth: binWidth) }
+        if let binWidth { statistics.values = StratifiedMoments(center: 0, binWidth: binWidth) }
         // Only the live-bit masks: the counts come from registers, not from
         // an episode's words (see `EpisodeBits.counts`).
         let chunks = bits.paddedWords / 4
@@ -219,7 +219,7 @@ struct TokenKernel: SourceKernel {
                     let n00 = t &- counts[1] &- counts[2] &- counts[3]
                     var value = valueOffset + valueCoefficients[4] * Double(n00)
                     for c in 0..<4 { value += valueCoefficients[c] * Double(counts[c]) }
-                    statistics.values.add(value)
+                    statistics.values.add(value, rare: false)
                 }
             }
             done += n
@@ -270,7 +270,7 @@ struct TokenAggregateKernel: SourceKernel {
 
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<TokenStatistics> {
         var statistics = TokenStatistics()
-        var moments = Moments(center: center, binWidth: binWidth)
+        var moments = StratifiedMoments(center: center, binWidth: binWidth)
         var successes: UInt64 = 0
         let buffers = EpisodeBuffers(bits)
         let checkpointTables = blockRanges.map { (conditionalBits[$0.to - $0.from]!, marginalBits[$0.to - $0.from]!) }
@@ -286,6 +286,8 @@ struct TokenAggregateKernel: SourceKernel {
         for _ in 0..<samples {
             buffers.draw(bits, &source)
             var value = 0.0
+            // The rare events: episodes with a rewarded checkpoint.
+            let rewardedBefore = successes
             if case .checkpoint = reward, let blockWords {
                 for b in 0..<blockWords.count {
                     let (w, mask) = blockWords[b]
@@ -316,7 +318,7 @@ struct TokenAggregateKernel: SourceKernel {
                 let level = levelOfSum[m]
                 value = conditionalLevels[c * levels + level] - marginalLevels[k * levels + level]
             }
-            moments.add(value)
+            moments.add(value, rare: successes != rewardedBefore)
         }
         buffers.release()
         statistics.values = moments

@@ -27,8 +27,9 @@ public struct ChannelResult: Sendable {
     /// The distribution of per-sample values (--histogram).
     public var histogram: SurpriseHistogram?
 
-    /// The channel's warnings and the generator's known quality problems.
-    public var allWarnings: [String] { warnings + settings.generator.qualityWarnings }
+    /// The channel's warnings, the interval's notes and the generator's
+    /// known quality problems.
+    public var allWarnings: [String] { warnings + estimate.notes + settings.generator.qualityWarnings }
 
     public var rolloutsPerSecond: Double { seconds > 0 ? Double(rollouts) / seconds : 0 }
     public var unitsPerSecond: Double { seconds > 0 ? throughputUnits / seconds : 0 }

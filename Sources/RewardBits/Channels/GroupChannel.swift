@@ -15,6 +15,9 @@ public struct GroupChannel: Sendable {
     public let estimator: EstimatorKind
     /// Verifier noise: each reward flipped with this probability.
     public let noise: Double
+    /// The exact value, computed once for runs that repeat a spec (the
+    /// coverage study) instead of at every run.
+    var precomputedExact: ExactValues?
 
     public static let maximumGroupSize = 1 << 20
 
@@ -95,11 +98,18 @@ public struct GroupChannel: Sendable {
          ("block_size", .unsigned(blockSize)), ("stream_format", .integer(Int64(StreamFormat.version)))]
     }
 
+    /// This channel with its exact value computed now, for many runs.
+    public func precomputingExact() -> Self {
+        var copy = self
+        copy.precomputedExact = exactValues()
+        return copy
+    }
+
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = settings.blockSize ?? defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
         let runner = ChannelRun(channel: "group", parameters: parameters, settings: settings)
-        let exact = exactValues()
+        let exact = precomputedExact ?? exactValues()
         let k = groupSize
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
@@ -113,25 +123,28 @@ public struct GroupChannel: Sendable {
         let interval = settings.binomialInterval
         // Pointwise classes are 2M + hit: the odd ones are the rare hits.
         let hitClasses = values.indices.map { pointwise && $0 % 2 == 1 }
+        let (hitRange, missRange) = pointwise ? pointwiseRanges() : (nil, nil)
         func makeEstimate(_ interval: Estimate.BinomialInterval) -> @Sendable (GroupStatistics) throws -> Estimate {
             { statistics in
-                if byClass && pointwise {
-                    return try Estimate.hitStratifiedMean(statistics.classes, values: values, possible: possible,
-                                                          hit: hitClasses, level: level, interval: interval)
-                }
                 if byClass {
-                    return try Estimate.classMean(statistics.classes, values: values, possible: possible, level: level)
+                    return try Estimate.rareEventMean(statistics.classes, values: values, possible: possible,
+                                                      rare: hitClasses, level: level, interval: interval,
+                                                      rareEvents: Self.rareEvents)
                 }
-                return try Estimate.studentT(mean: statistics.moments.mean, variance: statistics.moments.variance,
-                                             samples: statistics.moments.count, level: level)
+                let v = statistics.values
+                return try Estimate.rareEventMean(
+                    rare: Stratum(v.rare, observed: v.rareRange, possible: hitRange),
+                    common: Stratum(v.common, observed: v.commonRange, possible: pointwise ? missRange : nil),
+                    level: level, interval: interval, rareEvents: Self.rareEvents)
             }
         }
         let estimate = makeEstimate(interval)
-        // Pointwise under a uniform prior is a rare-event estimator: S must be
-        // among the tokens (odd classes count hits).
+        // The pointwise estimator's rare events: S among the tokens (odd
+        // classes under a uniform prior without noise, else the hit stratum).
         var hits: (@Sendable (GroupStatistics) -> UInt64)?
-        if byClass && pointwise {
+        if pointwise {
             hits = { statistics in
+                guard byClass else { return statistics.values.rare.count }
                 var total: UInt64 = 0
                 for (c, n) in statistics.classes.counts.enumerated() where c % 2 == 1 { total += n }
                 return total
@@ -162,7 +175,7 @@ public struct GroupChannel: Sendable {
 
         let statistics = outcome.statistics
         let histogram: SurpriseHistogram? = binWidth == nil ? nil
-            : byClass ? .atoms(counts: statistics.classes, values: values) : statistics.moments.histogram
+            : byClass ? .atoms(counts: statistics.classes, values: values) : statistics.values.histogram
         let measured = Measurement(outcome, estimate: try estimate(statistics), histogram: histogram)
         let distinctCounts = statistics.distinctCounts(groupSize: k, pointwise: byClass && pointwise)
         let logEstimate = try Estimate.classMean(distinctCounts, values: (0...k).map { log2(Double($0 + 1)) },
@@ -179,6 +192,34 @@ public struct GroupChannel: Sendable {
             rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
             throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
             stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
+    }
+
+    /// What the rare events of the pointwise estimator are.
+    static let rareEvents = "hits (S among the K rollouts)"
+
+    /// The ranges of a prompt's pointwise value on a hit and on a miss.
+    ///
+    /// i = log2 P(S | r, T) - log2 q(S) <= -log2 q(S). Without noise a hit is
+    /// worth exactly -log2 q(S) and a miss -log2(1 - Q) >= 0, Q < 1 - q(S).
+    /// With noise, P(r | S, T) / P(r | T) >= rho^K with rho = eps / (1 - eps)
+    /// (the answer's class disagrees with r in at most K more places than
+    /// any other class), so i >= K log2 rho.
+    func pointwiseRanges() -> (hits: ClosedRange<Double>?, misses: ClosedRange<Double>?) {
+        var smallest = Double.infinity, largest = 0.0  // prior masses of the symbols a hit can be
+        var smallestPrior = Double.infinity
+        for s in 0..<Int(min(vocabularySize, prior.isUniform && policy.isUniform ? 1 : vocabularySize)) {
+            let q = prior.probability(s)
+            guard q > 0 else { continue }
+            smallestPrior = min(smallestPrior, q)
+            guard policy.probability(s) > 0 else { continue }
+            smallest = min(smallest, q)
+            largest = max(largest, q)
+        }
+        guard smallest <= largest else { return (nil, nil) }
+        let hitTop = -log2(smallest), missTop = -log2(smallestPrior)
+        let floor = noise > 0 ? Double(groupSize) * (log2(noise) - log2(1 - noise)) : 0
+        let hits = noise > 0 ? floor...hitTop : -log2(largest)...hitTop
+        return (hits, floor...max(floor, missTop))
     }
 
     /// Which classes can occur: 1 <= M <= min(K, V); a hit needs M >= 1 and a

@@ -25,3 +25,10 @@ extension Moments {
         bins.map { .bins(width: $0.width, rows: $0.rows.map { (low: $0.0, high: $0.1, count: $0.2) }) }
     }
 }
+
+extension StratifiedMoments {
+    /// The histogram of the values added, if it was collected.
+    var histogram: SurpriseHistogram? {
+        bins.map { .bins(width: $0.width, rows: $0.rows.map { (low: $0.0, high: $0.1, count: $0.2) }) }
+    }
+}

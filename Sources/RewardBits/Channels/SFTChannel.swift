@@ -22,6 +22,9 @@ public struct SFTChannel: Sendable {
     public let goodSetSize: UInt64
     public let prior: SymbolDistribution
     public let policy: SymbolDistribution
+    /// The exact value, computed once for runs that repeat a spec (the
+    /// coverage study) instead of at every run.
+    var precomputedExact: Double?
 
     /// Runs whose expected number of rollouts exceeds this are refused.
     public static let maximumExpectedRollouts = 1e15
@@ -146,11 +149,18 @@ public struct SFTChannel: Sendable {
         return p
     }
 
+    /// This channel with its exact value computed now, for many runs.
+    public func precomputingExact() -> Self {
+        var copy = self
+        copy.precomputedExact = exactValue()
+        return copy
+    }
+
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = settings.blockSize ?? defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
         let runner = ChannelRun(channel: "sft", parameters: parameters, settings: settings)
-        let exact = exactValue()
+        let exact = precomputedExact ?? exactValue()
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
         let priorSampler = try prior.makeSampler()

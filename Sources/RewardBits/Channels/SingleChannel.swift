@@ -12,6 +12,9 @@ public struct SingleChannel: Sendable {
     public let noise: Double
     public let estimator: EstimatorKind
     public let rollouts: UInt64
+    /// The exact value, computed once for runs that repeat a spec (the
+    /// coverage study) instead of at every run.
+    var precomputedExact: Double?
 
     public init(vocabularySize: UInt64, prior: DistributionSpec = .uniform, policy: DistributionSpec = .uniform,
                 noise: Double = 0, estimator: EstimatorKind = .pointwise, rollouts: UInt64) throws {
@@ -72,13 +75,20 @@ public struct SingleChannel: Sendable {
          ("block_size", .unsigned(blockSize)), ("stream_format", .integer(Int64(StreamFormat.version)))]
     }
 
+    /// This channel with its exact value computed now, for many runs.
+    public func precomputingExact() -> Self {
+        var copy = self
+        copy.precomputedExact = exactValue()
+        return copy
+    }
+
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = estimator == .plugin
             ? try PluginStatistics.blockSize(samples: rollouts, requested: settings.blockSize, default: Self.defaultBlockSize)
             : settings.blockSize ?? Self.defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
         let runner = ChannelRun(channel: "single", parameters: parameters, settings: settings)
-        let exact = exactValue()
+        let exact = precomputedExact ?? exactValue()
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
         let policySampler = try policy.makeSampler()
@@ -122,15 +132,21 @@ public struct SingleChannel: Sendable {
         case (.pointwise, false):
             let table = pointwiseTable()
             guard case .alias(let priorTable) = try prior.makeSampler() else { fatalError("unreachable: the prior is not uniform") }
-            let range = pointwiseRange(table)
-            let estimate: @Sendable (Moments) throws -> Estimate = {
-                try Estimate.studentT(mean: $0.mean, variance: $0.variance, samples: $0.count, level: level,
-                                      possibleValues: range)
+            let (hitRange, missRange) = pointwiseRanges(table)
+            func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (StratifiedMoments) throws -> Estimate {
+                { m in
+                    try Estimate.rareEventMean(
+                        rare: Stratum(m.rare, observed: m.rareRange, possible: hitRange),
+                        common: Stratum(m.common, observed: m.commonRange, possible: missRange),
+                        level: level, interval: interval, rareEvents: Self.rareEvents)
+                }
             }
+            let estimate = estimator(settings.binomialInterval)
             let outcome = try runner.execute(
                 kernels.singlePointwise(policy: policySampler, prior: priorTable, noise: noise, table: table, center: exact,
                                         binWidth: binWidth),
-                totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate, monitor: estimator(.clopperPearson),
+                successes: { $0.rare.count })
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: outcome.statistics.histogram)
 
         case (_, let uniformPrior):
@@ -200,19 +216,23 @@ public struct SingleChannel: Sendable {
         return values
     }
 
-    /// The range of pointwise values a rollout can take: over the symbols
-    /// the policy can draw and the (hit, flip) classes possible there.
-    func pointwiseRange(_ table: [Double]) -> ClosedRange<Double> {
-        var low = Double.infinity, high = -Double.infinity
+    /// What the rare events of the pointwise estimator are.
+    static let rareEvents = "hits (T = S)"
+
+    /// The ranges of pointwise values a hit and a miss can take: over the
+    /// symbols the policy can draw and the (hit, flip) classes possible
+    /// there (nil where no hit, or no miss, can occur).
+    func pointwiseRanges(_ table: [Double]) -> (hits: ClosedRange<Double>?, misses: ClosedRange<Double>?) {
+        var low = [Double.infinity, .infinity], high = [-Double.infinity, -.infinity]
         for t in 0..<Int(vocabularySize) where policy.probability(t) > 0 {
             let q = prior.probability(t)
             let possible = [q < 1 && noise < 1, q > 0 && noise < 1, q < 1 && noise > 0, q > 0 && noise > 0]
             for c in 0..<4 where possible[c] {
-                low = min(low, table[t * 4 + c])
-                high = max(high, table[t * 4 + c])
+                low[c & 1] = min(low[c & 1], table[t * 4 + c])
+                high[c & 1] = max(high[c & 1], table[t * 4 + c])
             }
         }
-        return low <= high ? low...high : 0...0
+        return (low[1] <= high[1] ? low[1]...high[1] : nil, low[0] <= high[0] ? low[0]...high[0] : nil)
     }
 
     func pointwiseTable() -> [Double] {
@@ -242,7 +262,8 @@ public struct SingleChannel: Sendable {
         // Classes: (miss, kept), (hit, kept), (miss, flipped), (hit, flipped).
         // The hits are rare and carry most of the mean: a count interval on
         // them keeps the coverage when none or few have happened.
-        return try Estimate.hitStratifiedMean(counts, values: values, possible: [true, true, noise > 0, noise > 0],
-                                              hit: [false, true, false, true], level: level, interval: interval)
+        return try Estimate.rareEventMean(counts, values: values, possible: [true, true, noise > 0, noise > 0],
+                                          rare: [false, true, false, true], level: level, interval: interval,
+                                          rareEvents: rareEvents)
     }
 }

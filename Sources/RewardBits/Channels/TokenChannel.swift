@@ -22,6 +22,9 @@ public struct TokenChannel: Sendable {
     public let noise: Double
     public let reward: TokenReward
     public let estimator: EstimatorKind
+    /// The exact value, computed once for runs that repeat a spec (the
+    /// coverage study) instead of at every run.
+    var precomputedExact: Double?
 
     public static let maximumLength = 1 << 16
 
@@ -254,6 +257,45 @@ public struct TokenChannel: Sendable {
             conditionalLevels: conditionalLevels, marginalLevels: marginalLevels)
     }
 
+    /// What the rare events of the checkpoint reward are.
+    static let rareEvents = "episodes with a rewarded checkpoint"
+
+    /// The ranges of an episode's pointwise value with at least one rewarded
+    /// checkpoint and with none (checkpoint rewards only). A block of n
+    /// tokens with c correct and k policy ones is worth
+    /// log2 P(r | c) - log2 P(r | k); every (c, k) can occur for 0 < p < 1,
+    /// while p = 0 or 1 ties c to k.
+    func checkpointEpisodeRanges() -> (rewarded: ClosedRange<Double>, unrewarded: ClosedRange<Double>)? {
+        guard case .checkpoint = reward else { return nil }
+        var rewardedLow = 0.0, rewardedHigh = 0.0, unrewardedLow = 0.0, unrewardedHigh = 0.0
+        for (size, count) in checkpointBlocks {
+            let tables = checkpointTables(size: size)
+            var low = [Double.infinity, .infinity], high = [-Double.infinity, -.infinity]
+            for c in 0...size {
+                for k in 0...size {
+                    if targetBias == 0 && c != size - k { continue }
+                    if targetBias == 1 && c != k { continue }
+                    let one = exp(tables.logConditional[c]), marginalOne = exp(tables.logMarginal[k])
+                    for r in 0...1 {
+                        let conditional = r == 1 ? one : 1 - one
+                        let marginal = r == 1 ? marginalOne : 1 - marginalOne
+                        guard conditional > 0, marginal > 0 else { continue }
+                        let value = log2(conditional) - log2(marginal)
+                        low[r] = min(low[r], value)
+                        high[r] = max(high[r], value)
+                    }
+                }
+            }
+            let n = Double(count)
+            unrewardedLow += n * low[0]
+            unrewardedHigh += n * high[0]
+            rewardedLow += n * min(low[0], low[1])
+            rewardedHigh += n * max(high[0], high[1])
+        }
+        guard rewardedLow.isFinite, rewardedHigh.isFinite, unrewardedLow.isFinite, unrewardedHigh.isFinite else { return nil }
+        return (rewardedLow...rewardedHigh, unrewardedLow...unrewardedHigh)
+    }
+
     /// Checkpoints with p = 1/2, no noise and C dividing T: (offset, slope,
     /// blocks per episode) of the estimate as an affine function of the
     /// fraction of rewarded blocks.
@@ -264,6 +306,13 @@ public struct TokenChannel: Sendable {
         return (Double(blocks) * missed, Double(blocks) * (Double(c) - missed), UInt64(blocks))
     }
 
+    /// This channel with its exact value computed now, for many runs.
+    public func precomputingExact() -> Self {
+        var copy = self
+        copy.precomputedExact = exactValue()
+        return copy
+    }
+
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = estimator == .plugin
             ? try PluginStatistics.blockSize(samples: episodes, requested: settings.blockSize, default: defaultBlockSize)
@@ -272,7 +321,7 @@ public struct TokenChannel: Sendable {
         let runner = ChannelRun(channel: "token", parameters: parameters, settings: settings)
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
-        let exact = exactValue()
+        let exact = precomputedExact ?? exactValue()
         let units = Double(length)
         let measured: Measurement
 
@@ -328,6 +377,7 @@ public struct TokenChannel: Sendable {
             // is worth C bits when rewarded and -log2(1 - 2^-C) otherwise, so
             // the estimate is affine in the rewarded blocks ~ Binomial(N T/C, 2^-C).
             let affine = checkpointAffineForm()
+            let ranges = checkpointEpisodeRanges()
             func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (TokenStatistics) throws -> Estimate {
                 { statistics in
                     let m = statistics.values
@@ -336,7 +386,10 @@ public struct TokenChannel: Sendable {
                             offset: affine.offset, slope: affine.slope, successes: statistics.successes,
                             trials: affine.blocks * m.count, samples: m.count, level: level, interval: interval)
                     }
-                    return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+                    return try Estimate.rareEventMean(
+                        rare: Stratum(m.rare, observed: m.rareRange, possible: ranges?.rewarded),
+                        common: Stratum(m.common, observed: m.commonRange, possible: ranges?.unrewarded),
+                        level: level, interval: interval, rareEvents: Self.rareEvents)
                 }
             }
             let estimate = estimator(settings.binomialInterval)

@@ -46,7 +46,7 @@ public protocol KernelFactory {
     static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
         -> any BlockKernel<ClassCounts>
     static func singlePointwise(policy: AnySymbolSampler, prior: AliasTable, noise: Double, table: [Double],
-                                center: Double, binWidth: Double?) -> any BlockKernel<Moments>
+                                center: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments>
     static func singleRB(policy: AnySymbolSampler, table: [Double], constant: Bool, center: Double,
                          binWidth: Double?) -> any BlockKernel<Moments>
     static func singlePlugin(policy: AnySymbolSampler, prior: AnySymbolSampler, vocabularySize: UInt64,

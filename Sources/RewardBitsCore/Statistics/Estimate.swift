@@ -25,10 +25,15 @@ public enum IntervalMethod: String, Sendable, Codable {
     /// interval reaches toward the other classes' values by the
     /// Clopper-Pearson upper bound on the unseen classes' total frequency.
     case unseenClasses = "unseen-classes"
-    /// Pointwise information with rare hits: a count interval on the hits
-    /// combined with the spread within hits and within misses (see
-    /// `Estimate.hitStratifiedMean`).
-    case hitStratified = "hit-stratified"
+    /// Rare events (hits, rewarded checkpoints, values near the top of
+    /// their range) with enough of them seen: a count interval on them
+    /// combined with the spread within them and within the rest (see
+    /// `Estimate.rareEventMean`).
+    case rareEventStratified = "rare-event-stratified"
+    /// Too few rare events to estimate their spread: the worst case over a
+    /// count interval and the rare values' possible range (see
+    /// `Estimate.rareEventMean`). Valid and conservative.
+    case rareEventsConservative = "rare-events-conservative"
     /// The delta method for a ratio of means (sft filtered).
     case deltaMethod = "delta-method"
     /// Every sample had the same value and the model says it cannot vary:
@@ -45,11 +50,14 @@ public struct Estimate: Sendable, Equatable {
     public var level: Double
     public var method: IntervalMethod
     public var samples: UInt64
+    /// What a reader of the interval should know: a conservative form, a
+    /// replaced count interval.
+    public var notes: [String]
 
     public var halfWidth: Double { (high - low) / 2 }
 
     public init(value: Double, standardError: Double, low: Double, high: Double,
-                level: Double, method: IntervalMethod, samples: UInt64) {
+                level: Double, method: IntervalMethod, samples: UInt64, notes: [String] = []) {
         self.value = value
         self.standardError = standardError
         self.low = low
@@ -57,6 +65,7 @@ public struct Estimate: Sendable, Equatable {
         self.level = level
         self.method = method
         self.samples = samples
+        self.notes = notes
     }
 
     /// z = (estimate - exact) / standard error; nil when either is unavailable.
@@ -237,37 +246,19 @@ public struct Estimate: Sendable, Equatable {
         let a = offset + slope * pLow
         let b = offset + slope * pHigh
         let se = abs(slope) * (pHat * (1 - pHat) / nd).squareRoot()
+        var notes: [String] = []
+        if method != interval.method {
+            notes.append("the \(interval.method.rawValue) interval on the count could not be evaluated (k = \(k), n = \(n)); used \(method.rawValue)")
+        }
         return Estimate(value: value, standardError: se, low: min(a, b), high: max(a, b),
-                        level: level, method: method, samples: samples)
+                        level: level, method: method, samples: samples, notes: notes)
     }
 
-    /// The estimate of a mean from exact counts per value class.
-    ///
-    /// Student-t over the class moments, except when every sample fell in a
-    /// single class although classes with other values are possible
-    /// (`possible`): then the sample variance is zero only because the rare
-    /// classes have not happened yet, and the interval instead reaches toward
-    /// the smallest and largest possible values by the Clopper-Pearson upper
-    /// bound on their total frequency.
+    /// The estimate of a mean from exact counts per value class with no
+    /// rare events: `rareEventMean` with every class in one stratum
+    /// (Student-t, or a reach toward possible classes not seen yet, or zero
+    /// width when no other class is possible).
     public static func classMean(_ counts: ClassCounts, values: [Double], possible: [Bool], level: Double) throws -> Estimate {
-        let n = counts.total
-        let (mean, variance) = counts.moments(values: values)
-        let observed = counts.counts.indices.filter { counts.counts[$0] > 0 }
-        let observedValues = Set(observed.map { values[$0] })
-        if observedValues.count == 1 {
-            let value = values[observed[0]]
-            let others = values.indices.filter { possible[$0] && values[$0] != value }.map { values[$0] }
-            if others.isEmpty {
-                return Estimate(value: mean, standardError: 0, low: mean, high: mean,
-                                level: level, method: .zeroVariance, samples: n)
-            }
-            let unseen = unseenShare(samples: n, level: level)
-            // The estimate is the class value itself (no rounding from sums).
-            let low = value + unseen * min(0, others.min()! - value)
-            let high = value + unseen * max(0, others.max()! - value)
-            return Estimate(value: value, standardError: 0, low: low, high: high,
-                            level: level, method: .unseenClasses, samples: n)
-        }
-        return try studentT(mean: mean, variance: variance, samples: n, level: level)
+        try rareEventMean(counts, values: values, possible: possible, rare: values.map { _ in false }, level: level)
     }
 }

@@ -1,24 +1,25 @@
 /// A group block's statistics: exact counts per class (M, or M and hit under
-/// a uniform prior) and, for a non-uniform prior, the moments of the value.
+/// a uniform prior) and, for a non-uniform prior or noise, the moments of the
+/// value (pointwise: hits apart from misses).
 public struct GroupStatistics: SufficientStatistics, Equatable {
     public var classes = ClassCounts()
-    public var moments = Moments()
+    public var values = StratifiedMoments()
 
     public init() {}
 
     public mutating func merge(_ next: GroupStatistics) {
         classes.merge(next.classes)
-        moments.merge(next.moments)
+        values.merge(next.values)
     }
 
     public func encode(into writer: inout BinaryWriter) {
         writer.write(classes)
-        writer.write(moments)
+        writer.write(values)
     }
 
     public init(from reader: inout BinaryReader) throws {
         classes = try reader.read()
-        moments = try reader.read()
+        values = try reader.read()
     }
 
     /// Counts per M = 0...K, folding the hit flag away when present.

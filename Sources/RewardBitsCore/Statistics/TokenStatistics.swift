@@ -1,9 +1,10 @@
 /// A token block's statistics: exact count moments (per-token rewards), the
-/// moments of the per-episode value (aggregate rewards; or only its
-/// histogram), and a count of rare successes (flips or rewarded checkpoints).
+/// moments of the per-episode value (aggregate rewards, episodes with a
+/// rewarded checkpoint apart; or only its histogram), and a count of
+/// rewarded checkpoints.
 public struct TokenStatistics: SufficientStatistics {
     public var counts = CountMoments()
-    public var values = Moments()
+    public var values = StratifiedMoments()
     public var successes: UInt64 = 0
 
     public init() {}

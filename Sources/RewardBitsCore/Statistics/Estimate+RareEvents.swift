@@ -1,0 +1,244 @@
+import Foundation
+
+/// One stratum of samples (the rare events, or the rest) as the interval
+/// rule sees it: how many, their mean and spread, and which values the model
+/// allows there.
+public struct Stratum: Sendable, Equatable {
+    public var count: UInt64
+    public var mean: Double
+    /// Unbiased sample variance (0 for fewer than two samples).
+    public var variance: Double
+    /// Every sample of the stratum so far had one value (or there was at
+    /// most one sample).
+    public var singleValue: Bool
+    /// The values the model allows in this stratum; nil when none can occur.
+    public var possible: ClosedRange<Double>?
+
+    public init(count: UInt64, mean: Double, variance: Double, singleValue: Bool, possible: ClosedRange<Double>?) {
+        self.count = count
+        self.mean = count == 0 ? 0 : mean
+        self.variance = count < 2 ? 0 : max(0, variance)
+        self.singleValue = singleValue || count < 2
+        self.possible = possible
+    }
+
+    /// A stratum from its moments and observed range; `possible` is widened
+    /// to every value that was observed.
+    public init(_ moments: Moments, observed: ObservedRange, possible: ClosedRange<Double>?) {
+        var range = possible
+        if observed.minimum <= observed.maximum {
+            let low = min(range?.lowerBound ?? observed.minimum, observed.minimum)
+            let high = max(range?.upperBound ?? observed.maximum, observed.maximum)
+            range = low...high
+        }
+        // One value seen: the mean is that value, not a rounded sum.
+        let single = observed.isSingleValue
+        self.init(count: moments.count, mean: single && moments.count > 0 ? observed.minimum : moments.mean,
+                  variance: single ? 0 : moments.variance, singleValue: single, possible: range)
+    }
+
+    /// The samples of the classes `member` selects, from exact class counts.
+    public init(_ counts: ClassCounts, values: [Double], possible: [Bool], member: (Int) -> Bool) {
+        var members = counts
+        var low = Double.infinity, high = -Double.infinity
+        var seen = Set<Double>()
+        for c in values.indices {
+            guard member(c) else { members.counts[c] = 0; continue }
+            if possible[c] || counts.counts[c] > 0 {
+                low = min(low, values[c])
+                high = max(high, values[c])
+            }
+            if counts.counts[c] > 0 { seen.insert(values[c]) }
+        }
+        let n = members.total
+        let (mean, variance) = n > 0 ? members.moments(values: values) : (0, 0)
+        self.init(count: n, mean: seen.count == 1 ? seen.first! : mean, variance: seen.count == 1 ? 0 : variance,
+                  singleValue: seen.count <= 1, possible: low <= high ? low...high : nil)
+    }
+
+    /// No samples, and none possible.
+    public static let impossible = Stratum(count: 0, mean: 0, variance: 0, singleValue: true, possible: nil)
+}
+
+extension Estimate {
+    /// Below this many rare events their values' spread is not estimated
+    /// from the data: the interval takes the worst case for it instead.
+    public static let rareEventsForSpread: UInt64 = 10
+
+    /// The interval rule every channel uses: the mean of a per-sample value
+    /// whose samples split into rare events (a hit T = S, a rewarded
+    /// checkpoint, a value near the top of its range) and the rest.
+    ///
+    /// With k rare events among n samples, rbar their mean and cbar the
+    /// others', the sample mean is cbar + (k/n)(rbar - cbar). Its error has
+    /// three sources: k ~ Binomial(n, p) for every prior and policy, the
+    /// rare values' spread and the other values' spread. Student-t over all
+    /// samples treats the first as normal, which fails exactly when rare
+    /// events carry the mean: with a handful of hits it is as wide as the
+    /// handful says, not as wide as the unseen ones could make it.
+    ///
+    /// - The count gets an exact interval [pL, pU] (`interval`, Blaker by
+    ///   default; at k = 0 the upper end is still pU > 0).
+    /// - With at least `rareEventsForSpread` rare events (or when every rare
+    ///   event must have one value), the count's interval moves the mean by
+    ///   (pU - k/n)(rbar - cbar) and (k/n - pL)(rbar - cbar), the spreads add
+    ///   (k/n) and (1 - k/n) times their Student-t half-widths, and each side
+    ///   adds the three in quadrature: the normal interval of the law of
+    ///   total variance for many events, the count interval mapped affinely
+    ///   for one value per stratum.
+    /// - With fewer, the rare values' mean is known only to lie in their
+    ///   possible range: the count gets its interval at 1 - alpha/2, the rare
+    ///   mean Hoeffding's at 1 - alpha/2 (cut to the range; with no rare
+    ///   event yet, the range itself), and the interval is the extremes of
+    ///   (1 - p) c + p r over that box with c in the others' interval
+    ///   (method `rare-events-conservative`, with a note saying so): valid,
+    ///   conservative, never narrow and wrong.
+    /// - A stratum whose samples all had one value although others are
+    ///   possible reaches toward them by the Clopper-Pearson bound
+    ///   1 - (alpha/2)^(1/count) on their share (as `unseen-classes`).
+    ///
+    /// The interval never leaves the range of possible values. The standard
+    /// error reported is the plug-in one, and 0 before the first rare event
+    /// when rare values are possible (z is then undefined).
+    ///
+    /// - Parameters:
+    ///   - mean: the point estimate when the caller has it exactly (class
+    ///     counts); otherwise the strata's weighted mean.
+    ///   - rareEvents: what the rare events are, for the notes.
+    public static func rareEventMean(
+        rare: Stratum, common: Stratum, mean: Double? = nil, level: Double,
+        interval: BinomialInterval = .blaker, rareEvents: String = "rare events"
+    ) throws -> Estimate {
+        let k = rare.count, m = common.count, n = k + m
+        guard n >= 1 else {
+            throw RewardBitsError.invalidInput("a confidence interval needs at least 1 sample (got 0)")
+        }
+        let nd = Double(n)
+        let value = mean ?? (Double(k) * rare.mean + Double(m) * common.mean) / nd
+        let tail = (1 - level) / 2
+        var notes: [String] = []
+
+        /// Half-widths (down, up) of a stratum's mean.
+        func halfWidths(_ s: Stratum) throws -> (Double, Double) {
+            guard s.count > 0 else { return (0, 0) }
+            if s.singleValue {
+                guard let range = s.possible else { return (0, 0) }
+                let unseen = unseenShare(samples: s.count, level: level)
+                return (unseen * max(0, s.mean - range.lowerBound), unseen * max(0, range.upperBound - s.mean))
+            }
+            let t = try GSL.studentTQuantile(1 - tail, degreesOfFreedom: Double(s.count - 1))
+            let half = t * (s.variance / Double(s.count)).squareRoot()
+            let range = s.possible ?? -Double.infinity...Double.infinity
+            return (max(0, min(half, s.mean - range.lowerBound)), max(0, min(half, range.upperBound - s.mean)))
+        }
+        func finish(low: Double, high: Double, se: Double, method: IntervalMethod) -> Estimate {
+            let ranges = [rare.possible, common.possible].compactMap { $0 }
+            var low = low, high = high
+            if let floor = ranges.map(\.lowerBound).min(), let ceiling = ranges.map(\.upperBound).max() {
+                low = max(low, min(floor, value))
+                high = min(high, max(ceiling, value))
+            }
+            if low == value && high == value {
+                return Estimate(value: value, standardError: 0, low: value, high: value, level: level,
+                                method: .zeroVariance, samples: n, notes: notes)
+            }
+            return Estimate(value: value, standardError: se, low: low, high: high, level: level, method: method,
+                            samples: n, notes: notes)
+        }
+
+        // One stratum only: Student-t, or the reach toward unseen values.
+        if (k == 0 && rare.possible == nil) || (m == 0 && common.possible == nil) {
+            let s = k == 0 ? common : rare
+            let (down, up) = try halfWidths(s)
+            let se = s.singleValue ? 0 : (s.variance / nd).squareRoot()
+            return finish(low: value - down, high: value + up, se: se, method: s.singleValue ? .unseenClasses : .studentT)
+        }
+
+        let pHat = Double(k) / nd
+        let (rareDown, rareUp) = try halfWidths(rare)
+        let (commonDown, commonUp) = try halfWidths(common)
+        let rareCanVary = rare.possible.map { $0.lowerBound < $0.upperBound } ?? false
+        let gap = k > 0 && m > 0 ? rare.mean - common.mean : 0
+        let within = (Double(k) * rare.variance + Double(m) * common.variance) / nd
+        // Before the first rare event the plug-in error says nothing about
+        // them: report 0 (z undefined); the interval carries the uncertainty.
+        let se = k == 0 && rare.possible != nil ? 0 : ((pHat * (1 - pHat) * gap * gap + within) / nd).squareRoot()
+
+        func countInterval(level: Double) throws -> (Double, Double) {
+            let (bounds, method) = try proportionInterval(successes: k, trials: n, level: level, interval: interval)
+            if method != interval.method {
+                notes.append("the \(interval.method.rawValue) interval on the count of \(rareEvents) could not be evaluated (k = \(k), n = \(n)); used \(method.rawValue)")
+            }
+            return bounds
+        }
+
+        if rareCanVary && k < rareEventsForSpread && m > 0 {
+            // Too few rare events to estimate their spread: the worst case
+            // over the box of (p, r, c), each factor at 1 - alpha/2.
+            let (pLow, pHigh) = try countInterval(level: 1 - (1 - level) / 2)
+            let range = rare.possible!
+            var rLow = range.lowerBound, rHigh = range.upperBound
+            if k > 0 {
+                let hoeffding = (range.upperBound - range.lowerBound) * (log(4 / (1 - level)) / (2 * Double(k))).squareRoot()
+                rLow = max(rLow, rare.mean - hoeffding)
+                rHigh = min(rHigh, rare.mean + hoeffding)
+            }
+            let cLow = common.mean - commonDown, cHigh = common.mean + commonUp
+            let low = min((1 - pLow) * cLow + pLow * rLow, (1 - pHigh) * cLow + pHigh * rLow)
+            let high = max((1 - pLow) * cHigh + pLow * rHigh, (1 - pHigh) * cHigh + pHigh * rHigh)
+            notes.append(k == 0
+                ? "no \(rareEvents) in \(n) samples yet: the interval reaches toward the largest value one could carry (conservative); more samples will narrow it"
+                : "only \(k) \(rareEvents) in \(n) samples, too few to estimate their spread: the interval takes the worst case for it (conservative); more samples will narrow it")
+            return finish(low: min(low, value), high: max(high, value), se: se, method: .rareEventsConservative)
+        }
+
+        let (pLow, pHigh) = try countInterval(level: level)
+        var countDown = 0.0, countUp = 0.0
+        if k == 0 {
+            if let range = rare.possible {
+                countUp = pHigh * max(0, range.upperBound - common.mean)
+                countDown = pHigh * max(0, common.mean - range.lowerBound)
+            }
+        } else if m == 0 {
+            // Every sample a rare event: the others are the unseen side.
+            if let range = common.possible {
+                countUp = (1 - pLow) * max(0, range.upperBound - rare.mean)
+                countDown = (1 - pLow) * max(0, rare.mean - range.lowerBound)
+            }
+        } else {
+            countUp = gap >= 0 ? (pHigh - pHat) * gap : (pHat - pLow) * -gap
+            countDown = gap >= 0 ? (pHat - pLow) * gap : (pHigh - pHat) * -gap
+        }
+        let rareScale = pHat, commonScale = Double(m) / nd
+        let down = (countDown * countDown + pow(rareScale * rareDown, 2) + pow(commonScale * commonDown, 2)).squareRoot()
+        let up = (countUp * countUp + pow(rareScale * rareUp, 2) + pow(commonScale * commonUp, 2)).squareRoot()
+        return finish(low: value - down, high: value + up, se: se, method: .rareEventStratified)
+    }
+
+    /// `rareEventMean` over exact class counts: class c has value values[c],
+    /// can occur when possible[c], and is a rare event when rare[c].
+    public static func rareEventMean(
+        _ counts: ClassCounts, values: [Double], possible: [Bool], rare: [Bool], level: Double,
+        interval: BinomialInterval = .blaker, rareEvents: String = "rare events"
+    ) throws -> Estimate {
+        precondition(values.count == counts.counts.count && possible.count == values.count && rare.count == values.count)
+        let rareStratum = Stratum(counts, values: values, possible: possible) { rare[$0] }
+        let common = Stratum(counts, values: values, possible: possible) { !rare[$0] }
+        let observed = counts.counts.indices.filter { counts.counts[$0] > 0 }
+        let mean = Set(observed.map { values[$0] }).count == 1 ? values[observed[0]] : counts.moments(values: values).mean
+        return try rareEventMean(rare: rareStratum, common: common, mean: mean, level: level, interval: interval,
+                                 rareEvents: rareEvents)
+    }
+}
+
+extension Estimate.BinomialInterval {
+    /// The method an interval of this kind reports when it can be evaluated.
+    var method: IntervalMethod {
+        switch self {
+        case .wilson: return .wilson
+        case .clopperPearson: return .clopperPearson
+        case .blaker: return .blaker
+        case .randomized: return .randomizedClopperPearson
+        }
+    }
+}
