@@ -42,13 +42,13 @@ private struct PendingValues {
         entropies.initialize(repeating: 0, count: self.capacity)
     }
 
-    func add(_ count: Int, to moments: inout StratifiedMoments) {
+    func add(_ count: Int, to moments: inout StratifiedMoments, rareThreshold: Double) {
         var start = 0
         while start < count {
             let mass = UnsafeRawPointer(masses + start).loadUnaligned(as: SIMD8<Double>.self)
             let entropy = UnsafeRawPointer(entropies + start).loadUnaligned(as: SIMD8<Double>.self)
             let values = entropy + Information.psi(mass)
-            for lane in 0..<min(8, count - start) { moments.add(values[lane], rare: false) }
+            for lane in 0..<min(8, count - start) { moments.add(values[lane], rare: values[lane] >= rareThreshold) }
             start += 8
         }
     }
@@ -198,11 +198,14 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
     let groupSize: Int
     let pointwise: Bool
     let center: Double
+    /// rb: values at or above it are the rare events (pointwise: the hits).
+    let rareThreshold: Double
     let binWidth: Double?
 
     init(policy: Policy, prior: AliasTable, priorProbabilities: [Double], vocabularySize: UInt64,
-         groupSize: Int, pointwise: Bool, center: Double, binWidth: Double?) {
+         groupSize: Int, pointwise: Bool, center: Double, rareThreshold: Double, binWidth: Double?) {
         self.binWidth = binWidth
+        self.rareThreshold = rareThreshold
         self.policy = policy
         self.prior = prior
         self.priorProbabilities = priorProbabilities
@@ -322,7 +325,7 @@ struct GroupKernel<Policy: KernelSymbolSampler, Distinct: DistinctSet>: SourceKe
                                                 rare: hit >= 0)
                                 }
                             } else {
-                                pending.add(batch, to: &moments)
+                                pending.add(batch, to: &moments, rareThreshold: rareThreshold)
                             }
                             done += batch
                         }

@@ -33,10 +33,13 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
     let logRho: Double
     let pointwise: Bool
     let center: Double
+    /// rb: values at or above it are the rare events (pointwise: the hits).
+    let rareThreshold: Double
     let binWidth: Double?
 
     init(policy: Policy, prior: AliasTable?, priorProbabilities: [Double]?, vocabularySize: UInt64, groupSize: Int,
-         noise: Double, pointwise: Bool, center: Double, binWidth: Double?) {
+         noise: Double, pointwise: Bool, center: Double, rareThreshold: Double, binWidth: Double?) {
+        self.rareThreshold = rareThreshold
         self.policy = policy
         self.prior = prior
         uniformAnswers = UniformSymbols(vocabularySize: vocabularySize)
@@ -269,7 +272,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
                     }
                     value = sum
                 }
-                moments.add(value, rare: hit)
+                moments.add(value, rare: pointwise ? hit : value >= rareThreshold)
                 counts[m] &+= 1
             }
             done += batch

@@ -108,10 +108,10 @@ public enum KernelSet: KernelFactory {
     }
 
     public static func singleRB(policy: AnySymbolSampler, table: [Double], constant: Bool, center: Double,
-                                binWidth: Double?) -> any BlockKernel<Moments> {
+                                rareThreshold: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments> {
         switch policy {
-        case .uniform(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, binWidth: binWidth))
-        case .alias(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, binWidth: binWidth))
+        case .uniform(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
+        case .alias(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         }
     }
 
@@ -157,38 +157,38 @@ public enum KernelSet: KernelFactory {
 
     public static func group(policy: AnySymbolSampler, prior: AliasTable, priorProbabilities: [Double],
                              vocabularySize: UInt64, groupSize: Int, pointwise: Bool, center: Double,
-                             binWidth: Double?) -> any BlockKernel<GroupStatistics> {
+                             rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics> {
         let hashed = vocabularySize > StampedDistinctSet.maximumVocabulary
         switch (policy, hashed) {
         case (.uniform(let p), false):
             return SpecializedKernel(GroupKernel<UniformSymbols, StampedDistinctSet>(
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+                groupSize: groupSize, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         case (.uniform(let p), true):
             return SpecializedKernel(GroupKernel<UniformSymbols, HashedDistinctSet>(
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+                groupSize: groupSize, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         case (.alias(let p), false):
             return SpecializedKernel(GroupKernel<AliasTable, StampedDistinctSet>(
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+                groupSize: groupSize, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         case (.alias(let p), true):
             return SpecializedKernel(GroupKernel<AliasTable, HashedDistinctSet>(
                 policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                groupSize: groupSize, pointwise: pointwise, center: center, binWidth: binWidth))
+                groupSize: groupSize, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         }
     }
 
     public static func groupNoisy(policy: AnySymbolSampler, prior: AliasTable?, priorProbabilities: [Double]?,
                                   vocabularySize: UInt64, groupSize: Int, noise: Double, pointwise: Bool, center: Double,
-                                  binWidth: Double?) -> any BlockKernel<GroupStatistics> {
+                                  rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics> {
         switch policy {
         case .uniform(let p):
             return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
+                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         case .alias(let p):
             return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth))
+                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
         }
     }
 

@@ -108,16 +108,18 @@ struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSam
 
 /// Rao-Blackwellised kernel: the value h(q(T) (*) eps) - h(eps) of each
 /// rollout T, from a per-symbol table (one entry when it is constant).
+/// Values at or above `rareThreshold` are the rare events.
 struct SingleRBKernel<Policy: KernelSymbolSampler>: SourceKernel {
-    typealias Statistics = Moments
+    typealias Statistics = StratifiedMoments
     let policy: Policy
     let table: [Double]
     let constant: Bool
     let center: Double
+    let rareThreshold: Double
     let binWidth: Double?
 
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center, binWidth: binWidth)
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<StratifiedMoments> {
+        var moments = StratifiedMoments(center: center, binWidth: binWidth)
         let occurrences = ValueOccurrences(values: table.count)
         // As in the pointwise kernel: beyond 1 MiB of values, prefetched per
         // batch.
@@ -133,13 +135,15 @@ struct SingleRBKernel<Policy: KernelSymbolSampler>: SourceKernel {
                         for j in 0..<batch { rb_prefetch(base + Int(rollouts[j])) }
                     }
                     for j in 0..<batch {
-                        occurrences.record(constant ? 0 : Int(rollouts[j]), of: table, into: &moments)
+                        let index = constant ? 0 : Int(rollouts[j])
+                        occurrences.record(index, of: table, into: &moments, rare: table[index] >= rareThreshold)
                     }
                     done += batch
                 }
             }
         }
-        occurrences.add(table, to: &moments)
+        let threshold = rareThreshold
+        occurrences.add(table, to: &moments) { table[$0] >= threshold }
         return BlockResult(statistics: moments, rollouts: UInt64(samples))
     }
 }

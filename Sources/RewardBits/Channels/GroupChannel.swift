@@ -124,6 +124,9 @@ public struct GroupChannel: Sendable {
         // Pointwise classes are 2M + hit: the odd ones are the rare hits.
         let hitClasses = values.indices.map { pointwise && $0 % 2 == 1 }
         let (hitRange, missRange) = pointwise ? pointwiseRanges() : (nil, nil)
+        // rb: a prompt carries between 0 and min(log2(K + 1), H(S)) bits.
+        let rbSplit = RareValues.split(0...min(log2(Double(k) + 1), prior.entropy))
+        let rbRareEvents = RareValues.description(rbSplit.threshold, unit: "prompts")
         func makeEstimate(_ interval: Estimate.BinomialInterval) -> @Sendable (GroupStatistics) throws -> Estimate {
             { statistics in
                 if byClass {
@@ -133,18 +136,19 @@ public struct GroupChannel: Sendable {
                 }
                 let v = statistics.values
                 return try Estimate.rareEventMean(
-                    rare: Stratum(v.rare, observed: v.rareRange, possible: hitRange),
-                    common: Stratum(v.common, observed: v.commonRange, possible: pointwise ? missRange : nil),
-                    level: level, interval: interval, rareEvents: Self.rareEvents)
+                    rare: Stratum(v.rare, observed: v.rareRange, possible: pointwise ? hitRange : rbSplit.rare),
+                    common: Stratum(v.common, observed: v.commonRange, possible: pointwise ? missRange : rbSplit.common),
+                    level: level, interval: interval, rareEvents: pointwise ? Self.rareEvents : rbRareEvents)
             }
         }
         let estimate = makeEstimate(interval)
         // The pointwise estimator's rare events: S among the tokens (odd
         // classes under a uniform prior without noise, else the hit stratum).
         var hits: (@Sendable (GroupStatistics) -> UInt64)?
-        if pointwise {
+        if !byClass {
+            hits = { $0.values.rare.count }
+        } else if pointwise {
             hits = { statistics in
-                guard byClass else { return statistics.values.rare.count }
                 var total: UInt64 = 0
                 for (c, n) in statistics.classes.counts.enumerated() where c % 2 == 1 { total += n }
                 return total
@@ -159,14 +163,16 @@ public struct GroupChannel: Sendable {
         if noise > 0 {
             kernel = kernels.groupNoisy(
                 policy: policySampler, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
-                groupSize: k, noise: noise, pointwise: pointwise, center: center, binWidth: binWidth)
+                groupSize: k, noise: noise, pointwise: pointwise, center: center, rareThreshold: rbSplit.threshold,
+                binWidth: binWidth)
         } else if prior.isUniform {
             kernel = kernels.groupUniformPrior(policy: policySampler, vocabularySize: vocabularySize, groupSize: k,
                                                pointwise: pointwise)
         } else {
             kernel = kernels.group(
                 policy: policySampler, prior: priorAlias!, priorProbabilities: prior.probabilities!,
-                vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise, center: center, binWidth: binWidth)
+                vocabularySize: vocabularySize, groupSize: k, pointwise: pointwise, center: center,
+                rareThreshold: rbSplit.threshold, binWidth: binWidth)
         }
         // The stop rule reads the Clopper-Pearson form, as in `single`: cheaper
         // than Blaker's at every merge, and never narrower.

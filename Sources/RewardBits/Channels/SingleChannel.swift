@@ -156,17 +156,29 @@ public struct SingleChannel: Sendable {
             // may not have been drawn yet).
             let drawable = table.indices.filter { uniformPrior || policy.probability($0) > 0 }.map { table[$0] }
             let range = drawable.min()!...drawable.max()!
-            let estimate: @Sendable (Moments) throws -> Estimate = { m in
-                if uniformPrior {
-                    return Estimate(value: table[0], standardError: 0, low: table[0], high: table[0],
-                                    level: level, method: .zeroVariance, samples: m.count)
+            let split = RareValues.split(range)
+            let threshold = uniformPrior ? Double.infinity : split.threshold
+            let rareEvents = RareValues.description(split.threshold, unit: "rollouts")
+            func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (StratifiedMoments) throws -> Estimate {
+                { m in
+                    if uniformPrior {
+                        return Estimate(value: table[0], standardError: 0, low: table[0], high: table[0],
+                                        level: level, method: .zeroVariance, samples: m.count)
+                    }
+                    return try Estimate.rareEventMean(
+                        rare: Stratum(m.rare, observed: m.rareRange, possible: split.rare),
+                        common: Stratum(m.common, observed: m.commonRange, possible: split.common),
+                        level: level, interval: interval, rareEvents: rareEvents)
                 }
-                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level,
-                                             possibleValues: range)
             }
+            let estimate = estimator(settings.binomialInterval)
+            var rareCount: (@Sendable (StratifiedMoments) -> UInt64)?
+            if !uniformPrior { rareCount = { (m: StratifiedMoments) -> UInt64 in m.rare.count } }
             let outcome = try runner.execute(
-                kernels.singleRB(policy: policySampler, table: table, constant: uniformPrior, center: exact, binWidth: binWidth),
-                totalSamples: rollouts, blockSize: blockSize, estimate: estimate)
+                kernels.singleRB(policy: policySampler, table: table, constant: uniformPrior, center: exact,
+                                 rareThreshold: threshold, binWidth: binWidth),
+                totalSamples: rollouts, blockSize: blockSize, estimate: estimate, monitor: estimator(.clopperPearson),
+                successes: rareCount)
             let histogram: SurpriseHistogram? = binWidth == nil ? nil
                 : uniformPrior ? .atoms([(table[0], outcome.samples)]) : outcome.statistics.histogram
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: histogram)

@@ -47,8 +47,10 @@ public protocol KernelFactory {
         -> any BlockKernel<ClassCounts>
     static func singlePointwise(policy: AnySymbolSampler, prior: AliasTable, noise: Double, table: [Double],
                                 center: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments>
+    /// `rareThreshold`: values at or above it are the rare events of the
+    /// interval rule (+infinity: none).
     static func singleRB(policy: AnySymbolSampler, table: [Double], constant: Bool, center: Double,
-                         binWidth: Double?) -> any BlockKernel<Moments>
+                         rareThreshold: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments>
     static func singlePlugin(policy: AnySymbolSampler, prior: AnySymbolSampler, vocabularySize: UInt64,
                              noise: Double) -> any BlockKernel<PluginStatistics>
 
@@ -57,10 +59,10 @@ public protocol KernelFactory {
                                   pointwise: Bool) -> any BlockKernel<GroupStatistics>
     static func group(policy: AnySymbolSampler, prior: AliasTable, priorProbabilities: [Double],
                       vocabularySize: UInt64, groupSize: Int, pointwise: Bool, center: Double,
-                      binWidth: Double?) -> any BlockKernel<GroupStatistics>
+                      rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics>
     static func groupNoisy(policy: AnySymbolSampler, prior: AliasTable?, priorProbabilities: [Double]?,
                            vocabularySize: UInt64, groupSize: Int, noise: Double, pointwise: Bool, center: Double,
-                           binWidth: Double?) -> any BlockKernel<GroupStatistics>
+                           rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics>
 
     // token
     static func tokenPerToken(length: Int, targetBias: Double, noise: Double, valueOffset: Double,

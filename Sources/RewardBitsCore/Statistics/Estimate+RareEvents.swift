@@ -89,7 +89,8 @@ extension Estimate {
     /// - With fewer, the rare values' mean is known only to lie in their
     ///   possible range: the count gets its interval at 1 - alpha/2, the rare
     ///   mean Hoeffding's at 1 - alpha/2 (cut to the range; with no rare
-    ///   event yet, the range itself), and the interval is the extremes of
+    ///   event yet, the range itself and the count at the level), and the
+    ///   interval is the extremes of
     ///   (1 - p) c + p r over that box with c in the others' interval
     ///   (method `rare-events-conservative`, with a note saying so): valid,
     ///   conservative, never narrow and wrong.
@@ -174,8 +175,9 @@ extension Estimate {
 
         if rareCanVary && k < rareEventsForSpread && m > 0 {
             // Too few rare events to estimate their spread: the worst case
-            // over the box of (p, r, c), each factor at 1 - alpha/2.
-            let (pLow, pHigh) = try countInterval(level: 1 - (1 - level) / 2)
+            // over the box of (p, r, c), p and r each at 1 - alpha/2 (with no
+            // rare event r spans its whole range and p keeps the level).
+            let (pLow, pHigh) = try countInterval(level: k == 0 ? level : 1 - (1 - level) / 2)
             let range = rare.possible!
             var rLow = range.lowerBound, rHigh = range.upperBound
             if k > 0 {
