@@ -215,7 +215,7 @@ public enum KernelSet: KernelFactory {
     // MARK: sft
 
     public static func sftExpert(prior: AnySymbolSampler, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double],
-                                 offset: Double, center: Double, binWidth: Double?) -> any BlockKernel<Moments> {
+                                 offset: Double, center: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments> {
         switch prior {
         case .uniform(let q):
             return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,

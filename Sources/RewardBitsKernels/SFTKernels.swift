@@ -5,7 +5,7 @@ import CBitOps
 /// Expert positives: S ~ q, tau = S + U mod V with U uniform below alpha V;
 /// the value is -log2(alpha V) - log2 P(tau) (constant for a uniform prior).
 struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
-    typealias Statistics = Moments
+    typealias Statistics = StratifiedMoments
     let prior: Prior
     let vocabularySize: UInt64
     let goodSetSize: UInt64
@@ -25,8 +25,8 @@ struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
         self.center = center
     }
 
-    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<Moments> {
-        var moments = Moments(center: center, binWidth: binWidth)
+    func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<StratifiedMoments> {
+        var moments = StratifiedMoments(center: center, binWidth: binWidth)
         let within = goodSetSize >= 2 ? UniformSymbols(vocabularySize: goodSetSize) : nil
         let uniformValue = offset + log2(Double(vocabularySize))
         surprise.withUnsafeBufferPointer { surprise in
@@ -35,7 +35,7 @@ struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
                     let answer = UInt64(prior.draw(&source))
                     let shift = UInt64(within?.draw(&source) ?? 0)
                     let positive = (answer + shift) % vocabularySize
-                    moments.add(surprise.isEmpty ? uniformValue : offset + surprise[Int(positive)])
+                    moments.add(surprise.isEmpty ? uniformValue : offset + surprise[Int(positive)], rare: false)
                 }
                 return
             }
@@ -57,7 +57,7 @@ struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
                         positives[i] = positive
                         rb_prefetch(base + positive)
                     }
-                    for i in 0..<batch { moments.add(offset + surprise[positives[i]]) }
+                    for i in 0..<batch { moments.add(offset + surprise[positives[i]], rare: false) }
                     done += batch
                 }
             }

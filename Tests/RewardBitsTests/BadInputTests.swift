@@ -239,13 +239,14 @@ struct BadInputTests {
             ["exact", "single", "--vocab", "2^32", "--noise", "0.5", "--json"],
             ["budget", "--measure", "token", "--length", "8", "--episodes", "100"],
         ]
-        // Every rollout so far drew the symbol of policy mass 1 - 2^-30,
-        // all of the same tiny value: the interval must still reach toward
-        // the other symbol's values (and here contains the exact value).
+        // Every rollout so far drew the symbol of policy mass 1 - 2^-30 and
+        // hit: the interval must still reach toward the misses, which have
+        // not happened yet (and here contains the exact value).
         let unseen = try CLI.run(["estimate", "single", "--vocab", "2", "--prior", "zipf:30", "--policy", "zipf:30",
                                   "--rollouts", "1e5", "--json"])
         #expect(unseen.status == 0, "\(unseen.stderr)")
-        #expect(unseen.json["interval_method"] as? String == "unseen-classes")
+        #expect(unseen.json["interval_method"] as? String == "rare-event-stratified")
+        #expect(unseen.json["rare_events"] as? Int == 100_000)
         let unseenCI = try #require(unseen.json["ci"] as? [String: Any])
         let unseenExact = try #require(unseen.json["exact"] as? Double)
         #expect((unseenCI["low"] as? Double ?? .infinity) <= unseenExact && unseenExact <= (unseenCI["high"] as? Double ?? 0))

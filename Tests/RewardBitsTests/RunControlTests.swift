@@ -99,10 +99,14 @@ struct RunControlTests {
         #expect(a.stoppedEarly)
         #expect(a.estimate.halfWidth <= target)
         #expect(a.estimate.samples % 2000 == 0)
-        // One block fewer is not yet narrow enough.
+        // One block fewer is not yet narrow enough in the form the stop
+        // rule reads (Clopper-Pearson on the hit count, never narrower
+        // than the reported Blaker form).
         let shorter = try GroupChannel(vocabularySize: 256, groupSize: 8, prompts: a.estimate.samples - 2000,
                                        prior: .zipf(1.1), policy: .zipf(1.1), estimator: .pointwise)
-        let previous = try shorter.run(settings: testSettings(threads: 2, blockSize: 2000))
+        var monitorSettings = testSettings(threads: 2, blockSize: 2000)
+        monitorSettings.countInterval = .clopperPearson
+        let previous = try shorter.run(settings: monitorSettings)
         #expect(previous.estimate.halfWidth > target)
     }
 

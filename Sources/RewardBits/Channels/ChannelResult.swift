@@ -26,10 +26,17 @@ public struct ChannelResult: Sendable {
     public var stoppedEarly: Bool = false
     /// The distribution of per-sample values (--histogram).
     public var histogram: SurpriseHistogram?
+    /// With --target-halfwidth: whether the stop rule was met (false when the
+    /// sample cap came first).
+    public var targetReached: Bool?
 
     /// The channel's warnings, the interval's notes and the generator's
     /// known quality problems.
     public var allWarnings: [String] { warnings + estimate.notes + settings.generator.qualityWarnings }
+
+    /// z = (estimate - exact) / se. Nil for the plug-in estimator, whose
+    /// target is E[plug-in], not the exact information.
+    public var z: Double? { estimator == EstimatorKind.plugin.rawValue ? nil : estimate.z(against: exact) }
 
     public var rolloutsPerSecond: Double { seconds > 0 ? Double(rollouts) / seconds : 0 }
     public var unitsPerSecond: Double { seconds > 0 ? throughputUnits / seconds : 0 }
@@ -64,4 +71,98 @@ public enum EstimatorKind: String, Sendable, CaseIterable {
     /// Model-free: H^(S) + H^(O) - H^(S, O) from the counts of (S, O),
     /// Miller-Madow corrected. Its target is E[plug-in], not I.
     case plugin
+}
+
+extension ChannelResult {
+    /// The result with its interval cut to [0, bound]: a mutual information
+    /// is never negative nor above its bound (1 bit, log2(K + 1), T, H(S)),
+    /// so neither is the range of values a reader should consider. The point
+    /// estimate is left alone (it is unbiased, and may fall outside) with a
+    /// warning when it does; an interval wholly below 0 becomes [0, 0]. Only
+    /// for estimates of an information: the plug-in's target E[plug-in] can
+    /// lie outside, and differences of informations are not clipped. The
+    /// stop rule reads the unclipped interval.
+    public func clippedToInformationRange(upTo exactBound: Double) -> ChannelResult {
+        // The bound and the exact value are sums over a normalised table
+        // whose rounding (1 - q for q near 1 keeps only ~1e-7 of its
+        // relative precision at q = 1 - 2^-30) can put a bound the exact
+        // value meets (S fully recovered) a hair below it.
+        let bound = exactBound * (1 + 1e-6)
+        guard estimator != EstimatorKind.plugin.rawValue else {
+            var result = self
+            if estimate.value > bound {
+                result.warnings.append(String(format:
+                    "the plug-in estimate %.6g exceeds the channel's bound %.6g: it is biased upward with few samples per cell",
+                    estimate.value, bound))
+            }
+            return result
+        }
+        var result = self
+        let e = estimate
+        if e.value < 0 || e.value > bound {
+            result.warnings.append(String(format:
+                "the estimate %.6g lies outside [0, %.6g], where the information must lie; it is unbiased, so it can, and is reported as it is",
+                e.value, bound))
+        }
+        if e.high < 0 {
+            result.warnings.append(String(format:
+                "the whole interval [%.6g, %.6g] lies below 0, where no information can: reported as [0, 0]; more samples will narrow it",
+                e.low, e.high))
+            result.estimate.low = 0
+            result.estimate.high = 0
+        } else if e.low > bound {
+            result.warnings.append(String(format:
+                "the whole interval [%.6g, %.6g] lies above the bound %.6g: reported as [%.6g, %.6g]", e.low, e.high, bound, bound, bound))
+            result.estimate.low = bound
+            result.estimate.high = bound
+        } else {
+            result.estimate.low = max(e.low, 0)
+            result.estimate.high = min(e.high, bound)
+        }
+        return result
+    }
+
+    /// What every channel does to its result last: the interval cut to
+    /// [0, bound], a warning when the sample cap came before the target
+    /// half-width, and the heavy-tail diagnostic (`largestShare`: the
+    /// largest sample's share of the squared distances from the mean).
+    func finished(bound: Double, largestShare: Double?) -> ChannelResult {
+        var result = clippedToInformationRange(upTo: bound)
+        if let stopping = settings.stopping, targetReached == false {
+            result.warnings.append(String(format:
+                "the sample cap (%llu samples) came before --target-halfwidth %g: the half-width is %.3g%@; raise --max-samples (or the sample count) to reach it",
+                estimate.samples, stopping.targetHalfWidth, estimate.halfWidth,
+                estimate.halfWidth <= stopping.targetHalfWidth
+                    ? " but the interval still rests on fewer rare events than the stop rule asks for" : ""))
+        }
+        if let share = largestShare, let warning = Self.heavyTailWarning(share: share, samples: estimate.samples) {
+            result.warnings.append(warning)
+        }
+        return result
+    }
+
+    /// A warning when one sample carries a large share of the spread: the
+    /// largest squared distance from the mean over the sum of them all (near
+    /// 1/n for well-behaved values). Pointwise values can be negative, so
+    /// squares, not values.
+    static func heavyTailWarning(share: Double, samples: UInt64) -> String? {
+        guard share > 0.01, samples > 1 else { return nil }
+        return String(format:
+            "heavy tail: one of %llu samples carries %.1f%% of their spread about the mean; the interval rests on the few samples far out (see the rare-event counts and notes)",
+            samples, share * 100)
+    }
+}
+
+extension ClassCounts {
+    /// The largest squared distance of one sample from the mean as a share
+    /// of the sum of all of them (see `StratifiedMoments`).
+    public func largestShareOfSquares(values: [Double]) -> Double {
+        guard total > 1 else { return 0 }
+        let (mean, variance) = moments(values: values)
+        let sum = variance * Double(total - 1)
+        guard sum > 0 else { return 0 }
+        var largest = 0.0
+        for (c, n) in counts.enumerated() where n > 0 { largest = max(largest, (values[c] - mean) * (values[c] - mean)) }
+        return min(1, largest / sum)
+    }
 }

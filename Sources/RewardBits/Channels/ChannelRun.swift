@@ -27,8 +27,10 @@ struct ChannelRun {
     /// Runs `kernel` over `totalSamples` samples (the cap, with a stop rule).
     ///
     /// `estimate` turns merged statistics into the estimate; `successes`
-    /// counts the rare events a rare-event channel must see (at least
-    /// `minimumSuccesses`) before it may stop. `monitor`, when given, is a
+    /// counts the rare events of the interval rule: an interval that rests on
+    /// their spread (any but `rare-events-conservative`, which assumes
+    /// nothing about it) may stop only after `minimumSuccesses` of them.
+    /// `monitor`, when given, is a
     /// cheaper estimate whose interval contains `estimate`'s, for the stop
     /// rule and the progress line, which run at every block boundary:
     /// stopping when its half-width is under the target guarantees that the
@@ -46,9 +48,12 @@ struct ChannelRun {
         if let stopping = settings.stopping {
             control.stopRule = { statistics, samples in
                 guard samples >= stopping.minimumSamples else { return false }
-                if let successes, successes(statistics) < stopping.minimumSuccesses { return false }
-                guard let e = try? monitor(statistics) else { return false }
-                return e.halfWidth <= stopping.targetHalfWidth
+                guard let e = try? monitor(statistics), e.halfWidth <= stopping.targetHalfWidth else { return false }
+                if let successes, e.method != .rareEventsConservative,
+                   successes(statistics) < stopping.minimumSuccesses {
+                    return false
+                }
+                return true
             }
         }
         // The plug-in's interval is a bootstrap over all its cells: too dear
@@ -60,8 +65,10 @@ struct ChannelRun {
             control.checkpoint = CheckpointFile(path: path, identity: identity, interval: settings.checkpointInterval)
         }
         control.interrupt = settings.interrupt
-        return try Engine.run(kernel, plan: BlockPlan(totalSamples: totalSamples, blockSize: blockSize),
-                              settings: settings, control: control, unitsPerSample: unitsPerSample, unitName: unitName)
+        var outcome = try Engine.run(kernel, plan: BlockPlan(totalSamples: totalSamples, blockSize: blockSize),
+                                     settings: settings, control: control, unitsPerSample: unitsPerSample, unitName: unitName)
+        if let rule = control.stopRule { outcome.targetReached = outcome.stoppedEarly || rule(outcome.statistics, outcome.samples) }
+        return outcome
     }
 
     /// Parameters of the run itself that belong in `params`.

@@ -182,7 +182,9 @@ public struct GroupChannel: Sendable {
         let statistics = outcome.statistics
         let histogram: SurpriseHistogram? = binWidth == nil ? nil
             : byClass ? .atoms(counts: statistics.classes, values: values) : statistics.values.histogram
-        let measured = Measurement(outcome, estimate: try estimate(statistics), histogram: histogram)
+        let measured = Measurement(outcome, estimate: try estimate(statistics), histogram: histogram,
+                                   largestShare: byClass ? statistics.classes.largestShareOfSquares(values: values)
+                                       : statistics.values.largestShareOfSquares)
         let distinctCounts = statistics.distinctCounts(groupSize: k, pointwise: byClass && pointwise)
         let logEstimate = try Estimate.classMean(distinctCounts, values: (0...k).map { log2(Double($0 + 1)) },
                                                  possible: possibleClasses(pointwise: false), level: level)
@@ -197,7 +199,8 @@ public struct GroupChannel: Sendable {
             boundEstimates: [("mean_log2_M_plus_1", logEstimate)], boundExacts: boundExacts,
             rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
             throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
-            stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
+            stoppedEarly: measured.stoppedEarly, histogram: measured.histogram, targetReached: measured.targetReached)
+            .finished(bound: min(log2(Double(groupSize) + 1), prior.entropy), largestShare: measured.largestShare)
     }
 
     /// What the rare events of the pointwise estimator are.

@@ -6,15 +6,21 @@ struct Measurement {
     var seconds: Double
     var cpuSeconds: Double
     var stoppedEarly: Bool
+    var targetReached: Bool?
     var histogram: SurpriseHistogram?
+    /// The largest sample's share of the squared distances from the mean
+    /// (the heavy-tail diagnostic), where the statistics keep it.
+    var largestShare: Double?
 
-    init<S>(_ outcome: RunOutcome<S>, estimate: Estimate, histogram: SurpriseHistogram? = nil) {
+    init<S>(_ outcome: RunOutcome<S>, estimate: Estimate, histogram: SurpriseHistogram? = nil, largestShare: Double? = nil) {
+        self.largestShare = largestShare
         self.estimate = estimate
         samples = outcome.samples
         rollouts = outcome.rollouts
         seconds = outcome.seconds
         cpuSeconds = outcome.cpuSeconds
         stoppedEarly = outcome.stoppedEarly
+        targetReached = outcome.targetReached
         self.histogram = histogram
     }
 }

@@ -169,26 +169,30 @@ public struct SFTChannel: Sendable {
             let table = prior.isUniform ? [] : positiveDistribution().map { $0 > 0 ? -log2($0) : 0 }
             let offset = -log2(Double(goodSetSize))
             let uniformPrior = prior.isUniform
-            let estimate: @Sendable (Moments) throws -> Estimate = { m in
+            let estimate: @Sendable (StratifiedMoments) throws -> Estimate = { m in
                 if uniformPrior {
                     // Every positive carries exactly log2(1/alpha) bits.
                     return Estimate(value: exact, standardError: 0, low: exact, high: exact,
                                     level: level, method: .zeroVariance, samples: m.count)
                 }
-                return try Estimate.studentT(mean: m.mean, variance: m.variance, samples: m.count, level: level)
+                // An entropy's sample mean: no rare events carry it.
+                return try Estimate.rareEventMean(
+                    rare: .impossible, common: Stratum(m.common, observed: m.commonRange, possible: nil), level: level)
             }
             let outcome = try runner.execute(
                 settings.kernels.sftExpert(prior: priorSampler, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
                                            surprise: table, offset: offset, center: exact, binWidth: binWidth),
                 totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
             let measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
-                                       histogram: outcome.statistics.histogram)
+                                       histogram: outcome.statistics.histogram,
+                                       largestShare: outcome.statistics.largestShareOfSquares)
             return ChannelResult(
                 channel: "sft", parameters: parameters, estimator: "pointwise",
                 estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
                 rollouts: 0, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
                 throughputUnit: "positives", throughputUnits: Double(measured.samples), settings: settings,
-                stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
+                stoppedEarly: measured.stoppedEarly, histogram: measured.histogram, targetReached: measured.targetReached)
+                .finished(bound: min(log2(1 / alpha), prior.entropy), largestShare: measured.largestShare)
         case .filtered:
             let surprise = prior.isUniform ? [] : prior.probabilities!.map { $0 > 0 ? -log2($0) : 0 }
             let constant = prior.isUniform ? log2(Double(vocabularySize)) : 0
@@ -214,7 +218,8 @@ public struct SFTChannel: Sendable {
                 estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
                 rollouts: measured.rollouts, warnings: warnings, seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
                 throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
-                stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
+                stoppedEarly: measured.stoppedEarly, histogram: measured.histogram, targetReached: measured.targetReached)
+                .finished(bound: 1, largestShare: nil)
         }
     }
 }

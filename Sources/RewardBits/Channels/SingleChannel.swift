@@ -127,7 +127,8 @@ public struct SingleChannel: Sendable {
                 totalSamples: rollouts, blockSize: blockSize, estimate: estimate, monitor: estimator(.clopperPearson),
                 successes: hits)
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
-                                   histogram: binWidth == nil ? nil : .atoms(counts: outcome.statistics, values: values))
+                                   histogram: binWidth == nil ? nil : .atoms(counts: outcome.statistics, values: values),
+                                   largestShare: outcome.statistics.largestShareOfSquares(values: values))
 
         case (.pointwise, false):
             let table = pointwiseTable()
@@ -147,7 +148,8 @@ public struct SingleChannel: Sendable {
                                         binWidth: binWidth),
                 totalSamples: rollouts, blockSize: blockSize, estimate: estimate, monitor: estimator(.clopperPearson),
                 successes: { $0.rare.count })
-            measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: outcome.statistics.histogram)
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: outcome.statistics.histogram,
+                                   largestShare: outcome.statistics.largestShareOfSquares)
 
         case (_, let uniformPrior):
             // rb: h(q(T) (*) eps) - h(eps) per rollout; constant under a uniform prior.
@@ -181,7 +183,8 @@ public struct SingleChannel: Sendable {
                 successes: rareCount)
             let histogram: SurpriseHistogram? = binWidth == nil ? nil
                 : uniformPrior ? .atoms([(table[0], outcome.samples)]) : outcome.statistics.histogram
-            measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: histogram)
+            measured = Measurement(outcome, estimate: try estimate(outcome.statistics), histogram: histogram,
+                                   largestShare: outcome.statistics.largestShareOfSquares)
         }
 
         var bounds = self.bounds
@@ -191,7 +194,8 @@ public struct SingleChannel: Sendable {
             estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
             rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
             throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
-            stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
+            stoppedEarly: measured.stoppedEarly, histogram: measured.histogram, targetReached: measured.targetReached)
+            .finished(bound: min(1, prior.entropy), largestShare: measured.largestShare)
     }
 
     /// Pointwise values of the four (hit, flip) classes at a symbol whose

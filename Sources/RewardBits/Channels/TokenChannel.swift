@@ -152,6 +152,11 @@ public struct TokenChannel: Sendable {
         }
     }
 
+    /// The most an episode can carry: the reward's own bound and H(s) = T h(p).
+    var informationBound: Double {
+        min(bounds.map(\.1).min()!, Double(length) * Information.binaryEntropy(targetBias))
+    }
+
     public func parameters(blockSize: UInt64) -> [(String, JSONValue)] {
         [("length", .integer(Int64(length))), ("episodes", .unsigned(episodes)),
          ("target_bias", .number(targetBias)), ("noise", .number(noise)), ("reward", .string(reward.description)),
@@ -399,7 +404,8 @@ public struct TokenChannel: Sendable {
                                              monitor: estimator(.clopperPearson), successes: rewarded,
                                              unitsPerSample: units, unitName: "token rewards")
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
-                                   histogram: outcome.statistics.values.histogram)
+                                   histogram: outcome.statistics.values.histogram,
+                                   largestShare: outcome.statistics.values.largestShareOfSquares)
         }
         var bounds = self.bounds
         if estimator == .plugin { bounds.append(("plugin_bias_vs_exact", measured.estimate.value - exact)) }
@@ -408,6 +414,8 @@ public struct TokenChannel: Sendable {
             estimate: measured.estimate, exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [],
             rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
             throughputUnit: "token rewards", throughputUnits: Double(measured.samples) * Double(length),
-            settings: settings, stoppedEarly: measured.stoppedEarly, histogram: measured.histogram)
+            settings: settings, stoppedEarly: measured.stoppedEarly, histogram: measured.histogram,
+            targetReached: measured.targetReached)
+            .finished(bound: informationBound, largestShare: measured.largestShare)
     }
 }

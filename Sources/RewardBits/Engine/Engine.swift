@@ -87,6 +87,9 @@ public struct RunOutcome<Statistics: SufficientStatistics>: Sendable {
     public var stoppedEarly: Bool
     /// Blocks taken from a checkpoint rather than computed in this process.
     public var resumedBlocks: UInt64
+    /// With a stop rule: whether it holds for the final statistics (false
+    /// when the sample cap came first).
+    public var targetReached: Bool?
 }
 
 /// Runs a kernel over the blocks of a plan on `threads` workers.

@@ -17,10 +17,11 @@ extension ChannelResult {
             ("ci", Self.intervalJSON(estimate)),
             ("stderr", .number(estimate.standardError)),
             ("interval_method", .string(estimate.method.rawValue)),
+            ("rare_events", estimate.rareEvents.map { .unsigned($0) } ?? .null),
             ("samples", .unsigned(estimate.samples)),
             ("rollouts", .unsigned(rollouts)),
             ("exact", .optional(exact)),
-            ("z", .optional(estimate.z(against: exact))),
+            ("z", .optional(z)),
             ("bounds", .object(bounds.map { ($0.0, .number($0.1)) })),
         ]
         if !boundEstimates.isEmpty {
@@ -32,7 +33,10 @@ extension ChannelResult {
                 ]))
             })))
         }
-        if settings.stopping != nil { members.append(("stopped_early", .bool(stoppedEarly))) }
+        if settings.stopping != nil {
+            members.append(("stopped_early", .bool(stoppedEarly)))
+            members.append(("target_reached", .bool(targetReached ?? false)))
+        }
         if let histogram {
             var h: [(String, JSONValue)] = [("of", .string("per-sample values of the \(estimator) estimator, bits"))]
             if case .object(let rest) = histogram.json { h += rest }
@@ -62,7 +66,8 @@ extension ChannelResult {
     /// Column names of `--csv`, shared by every channel.
     public static let csvHeader = [
         "channel", "estimator", "estimate", "stderr", "ci_low", "ci_high", "ci_level", "halfwidth", "interval_method",
-        "exact", "z", "samples", "rollouts", "rng", "seed", "threads", "seconds", "rollouts_per_second", "params",
+        "exact", "z", "samples", "rollouts", "rng", "seed", "threads", "seconds", "rollouts_per_second", "target_reached",
+        "params",
     ]
 
     /// One `--csv` row (params packed as key=value pairs separated by ';').
@@ -71,9 +76,9 @@ extension ChannelResult {
         let params = parameters.map { "\($0.0)=\($0.1.csvText)" }.joined(separator: ";")
         return [channel, estimator, number(estimate.value), number(estimate.standardError), number(estimate.low),
                 number(estimate.high), number(estimate.level), number(estimate.halfWidth), estimate.method.rawValue,
-                number(exact), number(estimate.z(against: exact)), String(estimate.samples), String(rollouts),
+                number(exact), number(z), String(estimate.samples), String(rollouts),
                 settings.generator.description, String(settings.seed), String(settings.threads), number(seconds),
-                number(rolloutsPerSecond), params]
+                number(rolloutsPerSecond), targetReached.map { $0 ? "true" : "false" } ?? "", params]
     }
 
     /// The default human-readable summary.
@@ -86,7 +91,8 @@ extension ChannelResult {
                             estimate.value, pct, estimate.low, estimate.high, estimate.halfWidth,
                             estimate.standardError, estimate.method.rawValue))
         if let exact {
-            let z = estimate.z(against: exact).map { String(format: "z = %+.2f", $0) } ?? "z undefined (se = 0)"
+            let z = self.z.map { String(format: "z = %+.2f", $0) }
+                ?? (estimator == EstimatorKind.plugin.rawValue ? "z not taken (the plug-in's target is E[plug-in])" : "z undefined (se = 0)")
             lines.append(String(format: "  exact     %.9g bits   %@", exact, z))
         } else {
             lines.append("  exact     unknown for this spec")

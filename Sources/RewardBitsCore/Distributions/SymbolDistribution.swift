@@ -93,7 +93,8 @@ public struct SymbolDistribution: Sendable {
     public var entropy: Double {
         guard let probabilities else { return log2(Double(vocabularySize)) }
         var total = CompensatedSum()
-        for p in probabilities { total.add(Information.phi(p)) }
+        // Above 1/2, 1 - p is exact and psi keeps the digits log2(p) loses.
+        for p in probabilities { total.add(p > 0.5 ? Information.psi(1 - p) : Information.phi(p)) }
         return total.value
     }
 }

@@ -139,12 +139,13 @@ extension Estimate {
                 low = max(low, min(floor, value))
                 high = min(high, max(ceiling, value))
             }
+            let rareEvents: UInt64? = rare.possible == nil && k == 0 ? nil : k
             if low == value && high == value {
                 return Estimate(value: value, standardError: 0, low: value, high: value, level: level,
-                                method: .zeroVariance, samples: n, notes: notes)
+                                method: .zeroVariance, samples: n, notes: notes, rareEvents: rareEvents)
             }
             return Estimate(value: value, standardError: se, low: low, high: high, level: level, method: method,
-                            samples: n, notes: notes)
+                            samples: n, notes: notes, rareEvents: rareEvents)
         }
 
         // One stratum only: Student-t, or the reach toward unseen values.

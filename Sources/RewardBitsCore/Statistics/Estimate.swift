@@ -53,11 +53,15 @@ public struct Estimate: Sendable, Equatable {
     /// What a reader of the interval should know: a conservative form, a
     /// replaced count interval.
     public var notes: [String]
+    /// How many rare events (hits, rewarded checkpoints, flips, values near
+    /// the top of their range) the interval rule counted; nil where the
+    /// estimator has none.
+    public var rareEvents: UInt64?
 
     public var halfWidth: Double { (high - low) / 2 }
 
     public init(value: Double, standardError: Double, low: Double, high: Double,
-                level: Double, method: IntervalMethod, samples: UInt64, notes: [String] = []) {
+                level: Double, method: IntervalMethod, samples: UInt64, notes: [String] = [], rareEvents: UInt64? = nil) {
         self.value = value
         self.standardError = standardError
         self.low = low
@@ -66,6 +70,7 @@ public struct Estimate: Sendable, Equatable {
         self.method = method
         self.samples = samples
         self.notes = notes
+        self.rareEvents = rareEvents
     }
 
     /// z = (estimate - exact) / standard error; nil when either is unavailable.
@@ -251,7 +256,7 @@ public struct Estimate: Sendable, Equatable {
             notes.append("the \(interval.method.rawValue) interval on the count could not be evaluated (k = \(k), n = \(n)); used \(method.rawValue)")
         }
         return Estimate(value: value, standardError: se, low: min(a, b), high: max(a, b),
-                        level: level, method: method, samples: samples, notes: notes)
+                        level: level, method: method, samples: samples, notes: notes, rareEvents: k)
     }
 
     /// The estimate of a mean from exact counts per value class with no
