@@ -36,6 +36,21 @@ public enum GSL {
     }
 
     /// The standard normal quantile Phi^-1(`probability`).
+    /// The quantile of the gamma distribution with this shape and scale
+    /// (GSL's `gsl_cdf_gamma_Pinv`).
+    public static func gammaQuantile(_ probability: Double, shape: Double, scale: Double) throws -> Double {
+        prepare()
+        guard probability > 0, probability < 1, shape > 0, scale > 0, shape.isFinite, scale.isFinite else {
+            throw RewardBitsError.numerical(
+                "gamma quantile needs 0 < p < 1 and a positive shape and scale (got p = \(probability), shape = \(shape), scale = \(scale))")
+        }
+        let value = gsl_cdf_gamma_Pinv(probability, shape, scale)
+        guard value.isFinite else {
+            throw RewardBitsError.numerical("GSL gsl_cdf_gamma_Pinv(\(probability), \(shape), \(scale)) failed")
+        }
+        return value
+    }
+
     public static func normalQuantile(_ probability: Double) throws -> Double {
         prepare()
         guard probability > 0, probability < 1 else {

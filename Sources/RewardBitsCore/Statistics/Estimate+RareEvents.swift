@@ -65,6 +65,10 @@ extension Estimate {
     /// from the data: the interval takes the worst case for it instead.
     public static let rareEventsForSpread: UInt64 = 10
 
+    /// Up to this share of the samples, rare events are counted as Poisson
+    /// (their variance overstated by at most 1 / (1 - 0.2) = 1.25).
+    static let poissonShare = 0.2
+
     /// The interval rule every channel uses: the mean of a per-sample value
     /// whose samples split into rare events (a hit T = S, a rewarded
     /// checkpoint, a value near the top of its range) and the rest.
@@ -172,6 +176,45 @@ extension Estimate {
                 notes.append("the \(interval.method.rawValue) interval on the count of \(rareEvents) could not be evaluated (k = \(k), n = \(n)); used \(method.rawValue)")
             }
             return bounds
+        }
+
+        // Rare events that are rare (Poisson counts) with values that vary:
+        // Fay and Feuer's gamma interval for a weighted sum of Poisson
+        // counts, the weights being the rare values' excess over the others'
+        // mean. Its upper end adds one more event at the largest possible
+        // weight, which keeps the coverage when the rare values seen so far
+        // are not the ones that carry the mean.
+        if rareCanVary && k > 0 && m > 0 && pHat <= poissonShare {
+            let range = rare.possible!
+            let y = Double(k) * gap
+            let v = Double(k - 1) * rare.variance + Double(k) * gap * gap
+            let heavier = max(0, range.upperBound - common.mean), lighter = max(0, common.mean - range.lowerBound)
+            var yLow = y, yHigh = y
+            if lighter == 0 || heavier == 0 {
+                // Every weight on one side of 0: the gamma form, mirrored below 0.
+                let sign = lighter == 0 ? 1.0 : -1.0
+                let (a, w) = (sign * y, lighter == 0 ? heavier : lighter)
+                let lowerEnd = a > 0 && v > 0 ? try GSL.gammaQuantile(tail, shape: a * a / v, scale: v / a) : 0
+                let upperEnd = a + w > 0 ? try GSL.gammaQuantile(1 - tail, shape: (a + w) * (a + w) / (v + w * w),
+                                                                 scale: (v + w * w) / (a + w)) : 0
+                (yLow, yHigh) = sign > 0 ? (lowerEnd, upperEnd) : (-upperEnd, -lowerEnd)
+            } else if k >= rareEventsForSpread {
+                // Weights of both signs: the normal form with one more event
+                // at each extreme.
+                let z = try GSL.normalQuantile(1 - tail)
+                yHigh = y + heavier + z * (v + heavier * heavier).squareRoot()
+                yLow = y - lighter - z * (v + lighter * lighter).squareRoot()
+            }
+            if yLow != y || yHigh != y || k >= rareEventsForSpread {
+                let commonScale = Double(m) / nd
+                let down = (pow((y - yLow) / nd, 2) + pow(commonScale * commonDown, 2)).squareRoot()
+                let up = (pow((yHigh - y) / nd, 2) + pow(commonScale * commonUp, 2)).squareRoot()
+                guard k < rareEventsForSpread else {
+                    return finish(low: value - down, high: value + up, se: se, method: .rareEventStratified)
+                }
+                notes.append("only \(k) \(rareEvents) in \(n) samples: the interval allows for one more at the most extreme value possible (conservative); more samples will narrow it")
+                return finish(low: value - down, high: value + up, se: se, method: .rareEventsConservative)
+            }
         }
 
         if rareCanVary && k < rareEventsForSpread && m > 0 {
