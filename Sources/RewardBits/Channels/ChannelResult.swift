@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything one estimate run reports: the estimate and its interval, the
 /// exact value and bounds beside it, and what the run cost.
 public struct ChannelResult: Sendable {
@@ -143,10 +145,14 @@ extension ChannelResult {
 
     /// A warning when one sample carries a large share of the spread: the
     /// largest squared distance from the mean over the sum of them all (near
-    /// 1/n for well-behaved values). Pointwise values can be negative, so
+    /// 1/n for well-behaved values; the threshold leaves room for the
+    /// largest of n light-tailed values). Pointwise values can be negative, so
     /// squares, not values.
     static func heavyTailWarning(share: Double, samples: UInt64) -> String? {
-        guard share > 0.01, samples > 1 else { return nil }
+        // Normal values put about 2 ln(n) / n of the sum on the largest,
+        // exponential ones about ln(n)^2 / (2 n).
+        let n = Double(samples)
+        guard samples > 1, share > max(0.01, 2 * log(n) * log(n) / n) else { return nil }
         return String(format:
             "heavy tail: one of %llu samples carries %.1f%% of their spread about the mean; the interval rests on the few samples far out (see the rare-event counts and notes)",
             samples, share * 100)

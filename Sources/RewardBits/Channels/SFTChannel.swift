@@ -197,7 +197,16 @@ public struct SFTChannel: Sendable {
             let surprise = prior.isUniform ? [] : prior.probabilities!.map { $0 > 0 ? -log2($0) : 0 }
             let constant = prior.isUniform ? log2(Double(vocabularySize)) : 0
             let policySampler = try policy.makeSampler()
-            let estimate: @Sendable (RatioMoments) throws -> Estimate = { try $0.ratioEstimate(level: level) }
+            // The bits of a positive and the largest expected search over
+            // the answers the prior allows, for the interval's extreme events.
+            let informationRange = prior.isUniform ? constant...constant
+                : surprise.indices.filter { prior.probability($0) > 0 }.map { surprise[$0] }.min()!
+                    ... surprise.indices.filter { prior.probability($0) > 0 }.map { surprise[$0] }.max()!
+            let hardestSearch = policy.isUniform ? Double(vocabularySize)
+                : 1 / (0..<Int(vocabularySize)).filter { prior.probability($0) > 0 }.map(policy.probability).min()!
+            let estimate: @Sendable (RatioMoments) throws -> Estimate = {
+                try $0.ratioEstimate(level: level, bitsRange: informationRange, hardestSearch: hardestSearch)
+            }
             let units = expectedRolloutsPerPositive()
             let outcome = try runner.execute(
                 settings.kernels.sftFiltered(prior: priorSampler, policy: policySampler, surprise: surprise, constant: constant,
@@ -207,10 +216,13 @@ public struct SFTChannel: Sendable {
             let measured = Measurement(outcome, estimate: try estimate(ratio),
                                        histogram: ratio.bins.map { .bins(width: $0.width, rows: $0.rows.map { (low: $0.0, high: $0.1, count: $0.2) }) })
             var warnings: [String] = []
+            // The largest of n geometric searches takes about ln(n)/n of them
+            // all; far more than that is a heavy tail.
             let share = Double(ratio.maximumRollouts) / Double(max(ratio.rollouts, 1))
-            if share > 0.01 {
+            let positivesSeen = Double(max(ratio.count, 2))
+            if share > max(0.01, 4 * log(positivesSeen) / positivesSeen) {
                 warnings.append(String(format:
-                    "heavy tail: one positive took %.1f%% of all %llu rollouts; the delta-method interval may undercover (the policy rarely reaches some likely answers)",
+                    "heavy tail: one positive took %.1f%% of all %llu rollouts (the policy rarely reaches some likely answers); the interval rests on the few long searches seen",
                     share * 100, ratio.rollouts))
             }
             return ChannelResult(

@@ -15,7 +15,7 @@ public enum RandomCoverageReport {
         """
 
     public static func row(_ o: RandomCoverage.Outcome) -> String {
-        let expected = o.setting.expectedRareEvents.map { Format.compact($0) } ?? "none"
+        let expected = o.expectedRareEvents.map { rareText($0, model: o.setting.expectedRareEvents != nil) } ?? "none"
         let target = (o.targetIsReference ? "ref " : "") + String(format: "%.6g", o.target)
             + (o.referenceStandardError.map { String(format: " (se %.2g)", $0) } ?? "")
         let methods = o.methods.keys.sorted().map { "\($0) \(o.methods[$0]!)" }.joined(separator: ", ")
@@ -23,6 +23,12 @@ public enum RandomCoverageReport {
                       o.setting.index, o.setting.command, expected, target, coverageText(o), o.coverageLow, o.coverageHigh,
                       o.flagged, o.medianHalfWidth, o.oracleRatio.map { String(format: "%.2f", $0) } ?? "n/a",
                       o.exactCountCoverage.map { String(format: "%.4f", $0) } ?? "", methods)
+    }
+
+    /// An expected count of rare events; "~" marks one observed rather
+    /// than given by the model.
+    static func rareText(_ x: Double, model: Bool) -> String {
+        (model ? "" : "~") + (x < 10 ? String(format: "%.2g", x) : Format.compact(x))
     }
 
     static func coverageText(_ o: RandomCoverage.Outcome) -> String {
@@ -36,7 +42,7 @@ public enum RandomCoverageReport {
         var text = "\n### Worst settings\n\n| # | command | expected rare events | coverage | 95% CI | flagged |\n|---|---|---|---|---|---|\n"
         for o in outcomes.sorted(by: { $0.coverage < $1.coverage }).prefix(10) {
             text += String(format: "| %d | `%@` | %@ | %.3f | [%.3f, %.3f] | %d/%d |\n", o.setting.index, o.setting.command,
-                           o.setting.expectedRareEvents.map { Format.compact($0) } ?? "none", o.coverage,
+                           o.expectedRareEvents.map { rareText($0, model: o.setting.expectedRareEvents != nil) } ?? "none", o.coverage,
                            o.coverageLow, o.coverageHigh, o.flagged, o.replicates)
         }
         text += "\n### By region\n\n| channel | region | settings | mean coverage | lowest | highest |\n|---|---|---|---|---|---|\n"

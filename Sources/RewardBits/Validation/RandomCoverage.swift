@@ -76,27 +76,35 @@ public enum RandomCoverage {
         public var exactCountCoverage: Double?
         public var methods: [String: Int]
         public var seconds: Double
+        /// The replicates' mean count of rare events, where the interval
+        /// rule counted them.
+        public var observedRareEvents: Double?
+
+        /// Rare events expected per replicate: from the model where it gives
+        /// them, else the replicates' mean count.
+        public var expectedRareEvents: Double? { setting.expectedRareEvents ?? observedRareEvents }
 
         public var isFlagged: Bool { 2 * flagged >= replicates }
-        public var region: String { RandomCoverage.region(setting.expectedRareEvents) }
+        public var region: String { RandomCoverage.region(expectedRareEvents) }
 
         /// Coverage above 0.99 is over-coverage unless few rare events are
         /// expected or the intervals say they are conservative.
         public var overCovers: Bool {
-            coverage > 0.99 && !isFlagged && (setting.expectedRareEvents ?? .infinity) >= 30
+            coverage > 0.99 && !isFlagged && (expectedRareEvents ?? .infinity) >= 30
         }
 
         /// With 30 or more rare events expected, the interval stays within
         /// 3x the one that knows the standard deviation.
         public var tooWide: Bool {
-            (setting.expectedRareEvents ?? 0) >= 30 && (oracleRatio ?? 0) > 3
+            (expectedRareEvents ?? 0) >= 30 && (oracleRatio ?? 0) > 3
         }
 
         public var json: JSONValue {
             .object([
                 ("setting", .integer(Int64(setting.index))), ("channel", .string(setting.channel)),
                 ("estimator", .string(setting.estimator)), ("command", .string(setting.command)),
-                ("samples", .unsigned(setting.samples)), ("expected_rare_events", .optional(setting.expectedRareEvents)),
+                ("samples", .unsigned(setting.samples)), ("expected_rare_events", .optional(expectedRareEvents)),
+                ("model_rare_events", .optional(setting.expectedRareEvents)), ("observed_rare_events", .optional(observedRareEvents)),
                 ("region", .string(region)), ("replicates", .integer(Int64(replicates))),
                 ("covered", .integer(Int64(covered))), ("coverage", .number(coverage)),
                 ("coverage_ci", .array([.number(coverageLow), .number(coverageHigh)])),
@@ -404,9 +412,12 @@ public enum RandomCoverage {
             countCoverage = try? Coverage.countIntervalCoverage(p: p, trials: trials, level: 0.95,
                                                                  interval: method == .blaker ? .blaker : .clopperPearson)
         }
+        let counted = estimates.compactMap(\.rareEvents)
+        let observed = counted.isEmpty ? nil : Double(counted.reduce(0, +)) / Double(counted.count)
         return Outcome(setting: setting, replicates: estimates.count, covered: covered, coverageLow: low, coverageHigh: high,
                        target: target, targetIsReference: setting.exact == nil, referenceStandardError: referenceError,
                        flagged: flagged, medianHalfWidth: median, oracleRatio: sd > 0 ? median / (1.959964 * sd) : nil,
-                       exactCountCoverage: countCoverage, methods: methods, seconds: Date().timeIntervalSince(start))
+                       exactCountCoverage: countCoverage, methods: methods, seconds: Date().timeIntervalSince(start),
+                       observedRareEvents: observed)
     }
 }

@@ -81,30 +81,37 @@ extension Estimate {
     /// events carry the mean: with a handful of hits it is as wide as the
     /// handful says, not as wide as the unseen ones could make it.
     ///
-    /// - The count gets an exact interval [pL, pU] (`interval`, Blaker by
-    ///   default; at k = 0 the upper end is still pU > 0).
-    /// - With at least `rareEventsForSpread` rare events (or when every rare
-    ///   event must have one value), the count's interval moves the mean by
-    ///   (pU - k/n)(rbar - cbar) and (k/n - pL)(rbar - cbar), the spreads add
-    ///   (k/n) and (1 - k/n) times their Student-t half-widths, and each side
-    ///   adds the three in quadrature: the normal interval of the law of
-    ///   total variance for many events, the count interval mapped affinely
-    ///   for one value per stratum.
-    /// - With fewer, the rare values' mean is known only to lie in their
-    ///   possible range: the count gets its interval at 1 - alpha/2, the rare
-    ///   mean Hoeffding's at 1 - alpha/2 (cut to the range; with no rare
-    ///   event yet, the range itself and the count at the level), and the
-    ///   interval is the extremes of
-    ///   (1 - p) c + p r over that box with c in the others' interval
-    ///   (method `rare-events-conservative`, with a note saying so): valid,
-    ///   conservative, never narrow and wrong.
-    /// - A stratum whose samples all had one value although others are
-    ///   possible reaches toward them by the Clopper-Pearson bound
+    /// - Rare values that cannot vary (a hit under a uniform prior is worth
+    ///   log2 V): the count gets an exact interval [pL, pU] (`interval`,
+    ///   Blaker by default), which moves the mean by (pU - k/n)(rbar - cbar)
+    ///   up and (k/n - pL)(rbar - cbar) down; at k = 0 the upper end is
+    ///   still pU > 0. Affine in one count, this is the count interval.
+    /// - Rare values that vary, at most 20% of the samples (Poisson counts):
+    ///   the rare events' excess over cbar is a weighted sum of Poisson
+    ///   counts, for which Fay and Feuer's gamma interval (Stat. Med. 16,
+    ///   1997) matches the mean and variance and adds, to the end the
+    ///   unseen events would move, one more event at the most extreme
+    ///   possible weight; weights of both signs get the normal form with
+    ///   that extra event on each side. This is what keeps the coverage when
+    ///   the rare values seen so far are not those that carry the mean.
+    /// - Too few rare events to trust a spread (fewer than
+    ///   `rareEventsForSpread` with weights of both signs): the count at
+    ///   1 - alpha/2, the rare mean Hoeffding's interval at 1 - alpha/2 cut
+    ///   to its possible range, and the extremes of (1 - p) c + p r over that
+    ///   box.
+    /// - Many rare events (over 20%): the normal interval of the law of
+    ///   total variance, with the count's exact interval for its part.
+    /// - The others' mean adds its Student-t half-width times (1 - k/n) in
+    ///   quadrature. A stratum whose samples all had one value although
+    ///   others are possible reaches toward them by the Clopper-Pearson bound
     ///   1 - (alpha/2)^(1/count) on their share (as `unseen-classes`).
     ///
-    /// The interval never leaves the range of possible values. The standard
-    /// error reported is the plug-in one, and 0 before the first rare event
-    /// when rare values are possible (z is then undefined).
+    /// Fewer than `rareEventsForSpread` rare events whose values can vary
+    /// give method `rare-events-conservative` and a note saying so: valid,
+    /// wider than it will be, never narrow and wrong. The interval never
+    /// leaves the range of possible values. The standard error reported is
+    /// the plug-in one, and 0 before the first rare event when rare values
+    /// are possible (z is then undefined).
     ///
     /// - Parameters:
     ///   - mean: the point estimate when the caller has it exactly (class

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sums for the ratio of means sum(A) / sum(L), A the information of a
 /// positive and L the rollouts it cost.
 public struct RatioMoments: SufficientStatistics, Equatable {
@@ -62,9 +64,24 @@ public struct RatioMoments: SufficientStatistics, Equatable {
         if try reader.readInt() == 1 { bins = try SurpriseBins(from: &reader) }
     }
 
-    /// R = mean(A) / mean(L) with the delta-method standard error
+    /// R = mean(A) / mean(L), A the bits of a positive and L the rollouts it
+    /// cost, with the delta-method standard error
     /// sqrt((Var A - 2 R Cov(A, L) + R^2 Var L) / n) / mean(L).
-    public func ratioEstimate(level: Double) throws -> Estimate {
+    ///
+    /// The interval is taken on log R (both means are positive, and a ratio
+    /// is skewed: a long search seen pulls R down far, one not seen leaves
+    /// it high), with the half-width t se / R, and each end moved out by the
+    /// rule's one more event at the most extreme value
+    /// possible: one more positive at the hardest answer (A at its least,
+    /// L = `hardestSearch`, the largest expected search 1 / pi(s) over the
+    /// answers the prior allows) for the lower end, one at the easiest (A at
+    /// its most, L = 1) for the upper. Where the policy seldom reaches some
+    /// likely answers (peaked policy, flat prior) the hardest answer is far
+    /// out, and so is the lower end: the rollouts those answers would cost
+    /// are what the mean of L has not seen yet. When that widening is the
+    /// larger part, the interval is flagged conservative.
+    public func ratioEstimate(level: Double, bitsRange: ClosedRange<Double>? = nil,
+                              hardestSearch: Double? = nil) throws -> Estimate {
         // One sample has no variance estimate (n - 1 = 0), not a zero one.
         guard count >= 2 else {
             throw RewardBitsError.invalidInput("a confidence interval needs at least 2 samples (got \(count))")
@@ -78,12 +95,41 @@ public struct RatioMoments: SufficientStatistics, Equatable {
         let covAL = (crossProducts.value - n * meanA * meanL) / (n - 1)
         let variance = max(0, varA - 2 * ratio * covAL + ratio * ratio * varL) / (meanL * meanL)
         let se = (variance / n).squareRoot()
-        if se == 0 {
+        let totalA = information.value, totalL = Double(rollouts)
+        var guardDown = 0.0, guardUp = 0.0
+        if ratio > 0 {
+            if let hardestSearch, let range = bitsRange {
+                let low = (totalA + range.lowerBound) / (totalL + max(hardestSearch, 1))
+                if low > 0 { guardDown = max(0, log(ratio) - log(low)) }
+            }
+            if let range = bitsRange {
+                guardUp = max(0, log((totalA + range.upperBound) / (totalL + 1)) - log(ratio))
+            }
+        }
+        if se == 0 && guardDown == 0 && guardUp == 0 {
             return Estimate(value: ratio, standardError: 0, low: ratio, high: ratio, level: level,
                             method: .zeroVariance, samples: count)
         }
         let t = try GSL.studentTQuantile((1 + level) / 2, degreesOfFreedom: n - 1)
-        return Estimate(value: ratio, standardError: se, low: ratio - t * se, high: ratio + t * se,
-                        level: level, method: .deltaMethod, samples: count)
+        guard ratio > 0 else {
+            return Estimate(value: ratio, standardError: se, low: ratio - t * se, high: ratio + t * se,
+                            level: level, method: .deltaMethod, samples: count)
+        }
+        let logHalf = t * se / ratio
+        // As in Fay and Feuer's interval, the extra event shifts the end it
+        // moves (it is not a spread to add in quadrature).
+        let down = logHalf + guardDown
+        let up = logHalf + guardUp
+        var notes: [String] = []
+        var method = IntervalMethod.deltaMethod
+        if guardDown > logHalf {
+            method = .rareEventsConservative
+            notes.append(String(format:
+                "the hardest answer the prior allows costs %.3g rollouts on average, against %.3g per positive so far: the lower end allows for one more such search (conservative); more positives will narrow it",
+                hardestSearch ?? 0, meanL))
+        }
+        return Estimate(value: ratio, standardError: se, low: ratio * exp(-down), high: ratio * exp(up),
+                        level: level, method: method, samples: count, notes: notes)
     }
 }
+
