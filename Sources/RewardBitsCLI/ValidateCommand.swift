@@ -54,6 +54,12 @@ struct CoverageCommand: ParsableCommand {
         """, valueName: "N"))
     var random: Int?
 
+    @Option(name: .customLong("setting"), help: "With --random: run only the drawn setting with this index (e.g. to rerun one with more replicates).")
+    var onlySetting: Int?
+
+    @Option(name: .customLong("keep-files"), help: ArgumentHelp("With --random: write the random file: weights here and keep them, so a setting's command can be rerun by hand.", valueName: "folder"))
+    var keepFiles: String?
+
     func run() throws {
         if let random {
             try runRandom(settings: random)
@@ -116,9 +122,15 @@ extension CoverageCommand {
         guard workers >= 1 else { throw RewardBitsError.invalidInput("--threads must be at least 1") }
         let base = try Parse.count(seed, option: "--seed")
         let limits: RandomCoverage.Limits = quick ? .fast : .full
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewardbits-coverage-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let drawn = try RandomCoverage.settings(count: count, seed: base, limits: limits, folder: folder)
+        let folder = keepFiles ?? FileManager.default.temporaryDirectory.appendingPathComponent("rewardbits-coverage-\(getpid())").path
+        defer { if keepFiles == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        var drawn = try RandomCoverage.settings(count: count, seed: base, limits: limits, folder: folder)
+        if let onlySetting {
+            guard drawn.indices.contains(onlySetting) else {
+                throw RewardBitsError.invalidInput("--setting \(onlySetting) is not among the \(count) drawn settings (0 ... \(count - 1))")
+            }
+            drawn = [drawn[onlySetting]]
+        }
         if !json {
             FileHandle.standardOutput.write(Data(RandomCoverageReport.tableHeader.utf8))
         }
@@ -129,7 +141,7 @@ extension CoverageCommand {
             outcomes.append(outcome)
             let line = json ? outcome.json.serialized() : RandomCoverageReport.row(outcome)
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
-            FileHandle.standardError.write(Data(String(format: "rewardbits: setting %d/%d (%@): %.1f s\n", setting.index + 1,
+            FileHandle.standardError.write(Data(String(format: "rewardbits: setting %d of %d (%@): %.1f s\n", setting.index,
                                                        count, setting.channel, outcome.seconds).utf8))
         }
         if !json {

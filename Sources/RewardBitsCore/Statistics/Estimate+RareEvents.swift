@@ -196,31 +196,47 @@ extension Estimate {
             let y = Double(k) * gap
             let v = Double(k - 1) * rare.variance + Double(k) * gap * gap
             let heavier = max(0, range.upperBound - common.mean), lighter = max(0, common.mean - range.lowerBound)
-            var yLow = y, yHigh = y
-            if lighter == 0 || heavier == 0 {
-                // Every weight on one side of 0: the gamma form, mirrored below 0.
-                let sign = lighter == 0 ? 1.0 : -1.0
-                let (a, w) = (sign * y, lighter == 0 ? heavier : lighter)
-                let lowerEnd = a > 0 && v > 0 ? try GSL.gammaQuantile(tail, shape: a * a / v, scale: v / a) : 0
-                let upperEnd = a + w > 0 ? try GSL.gammaQuantile(1 - tail, shape: (a + w) * (a + w) / (v + w * w),
-                                                                 scale: (v + w * w) / (a + w)) : 0
-                (yLow, yHigh) = sign > 0 ? (lowerEnd, upperEnd) : (-upperEnd, -lowerEnd)
-            } else if k >= rareEventsForSpread {
+            /// The ends of the rare events' excess, with the extra events
+            /// weighing `up` and `down` (0: without them, for comparison).
+            func ends(up: Double, down: Double) throws -> (Double, Double)? {
+                if lighter == 0 || heavier == 0 {
+                    // Every weight on one side of 0: the gamma form, mirrored below 0.
+                    let sign = lighter == 0 ? 1.0 : -1.0
+                    let (a, w) = (sign * y, lighter == 0 ? up : down)
+                    let lowerEnd = a > 0 && v > 0 ? try GSL.gammaQuantile(tail, shape: a * a / v, scale: v / a) : 0
+                    let upperEnd = a + w > 0 && v + w * w > 0
+                        ? try GSL.gammaQuantile(1 - tail, shape: (a + w) * (a + w) / (v + w * w), scale: (v + w * w) / (a + w)) : 0
+                    return sign > 0 ? (lowerEnd, upperEnd) : (-upperEnd, -lowerEnd)
+                }
+                guard k >= rareEventsForSpread else { return nil }
                 // Weights of both signs: the normal form with one more event
                 // at each extreme.
                 let z = try GSL.normalQuantile(1 - tail)
-                yHigh = y + heavier + z * (v + heavier * heavier).squareRoot()
-                yLow = y - lighter - z * (v + lighter * lighter).squareRoot()
+                return (y - down - z * (v + down * down).squareRoot(), y + up + z * (v + up * up).squareRoot())
             }
-            if yLow != y || yHigh != y || k >= rareEventsForSpread {
+            if let (yLow, yHigh) = try ends(up: heavier, down: lighter) {
                 let commonScale = Double(m) / nd
-                let down = (pow((y - yLow) / nd, 2) + pow(commonScale * commonDown, 2)).squareRoot()
-                let up = (pow((yHigh - y) / nd, 2) + pow(commonScale * commonUp, 2)).squareRoot()
-                guard k < rareEventsForSpread else {
-                    return finish(low: value - down, high: value + up, se: se, method: .rareEventStratified)
+                func halfWidths(_ yLow: Double, _ yHigh: Double) -> (Double, Double) {
+                    ((pow((y - yLow) / nd, 2) + pow(commonScale * commonDown, 2)).squareRoot(),
+                     (pow((yHigh - y) / nd, 2) + pow(commonScale * commonUp, 2)).squareRoot())
                 }
-                notes.append("only \(k) \(rareEvents) in \(n) samples: the interval allows for one more at the most extreme value possible (conservative); more samples will narrow it")
-                return finish(low: value - down, high: value + up, se: se, method: .rareEventsConservative)
+                let (down, up) = halfWidths(yLow, yHigh)
+                if k < rareEventsForSpread {
+                    notes.append("only \(k) \(rareEvents) in \(n) samples: the interval allows for one more at the most extreme value possible (conservative); more samples will narrow it")
+                    return finish(low: value - down, high: value + up, se: se, method: .rareEventsConservative)
+                }
+                // Say so where the allowance for one more extreme event is
+                // a large part of the width: the interval is then wider than
+                // the data alone would make it.
+                if let (bareLow, bareHigh) = try ends(up: 0, down: 0) {
+                    let (bareDown, bareUp) = halfWidths(bareLow, bareHigh)
+                    let widening = (down + up) / max(bareDown + bareUp, .leastNormalMagnitude)
+                    if widening > 1.25 {
+                        notes.append(String(format: "the interval allows for one more of the %llu %@ at the most extreme value possible, which widens it %.0f%% (conservative); more samples will narrow it", k, rareEvents, (widening - 1) * 100))
+                        return finish(low: value - down, high: value + up, se: se, method: .rareEventsConservative)
+                    }
+                }
+                return finish(low: value - down, high: value + up, se: se, method: .rareEventStratified)
             }
         }
 
