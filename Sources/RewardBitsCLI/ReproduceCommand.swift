@@ -60,16 +60,20 @@ struct BudgetCommand: ParsableCommand {
         commandName: "budget",
         abstract: "The information budget of an RL run against LoRA capacity.",
         discussion: """
-        Total signal = problems x samples x bits per rollout, either given (--bits-per-rollout) or \
-        measured by the engine (--measure CHANNEL followed by that channel's estimate options; a \
-        group's bits per prompt are divided by its K). LoRA parameters count rank r adapters on all \
-        seven linear maps (q, k, v, o, gate, up, down) of every layer.
+        Total signal = problems x samples x bits per rollout, given (--bits-per-rollout), or \
+        problems x the bits of one problem measured by the engine (--measure single|group followed \
+        by that channel's model options): the --samples rollouts of a problem are measured together \
+        as one group of K = --samples, so repeats count once and the total never exceeds problems x \
+        H(S). The count option (--rollouts or --prompts) sets how many problems are simulated. LoRA \
+        parameters count rank r adapters on all seven linear maps (q, k, v, o, gate, up, down) of \
+        every layer. The capacity of ~2 bits per parameter is a knowledge-storage measurement from \
+        pre-training (Allen-Zhu & Li 2024), not an RL result.
 
         Examples:
           rewardbits budget --model llama-3.1-8b --rank 1 --problems 10000 --samples 32 \\
               --bits-per-rollout 1
           rewardbits budget --model qwen2.5-7b --rank 8 --problems 1e4 --samples 32 \\
-              --measure group --vocab 1024 --group 32 --prompts 1e6
+              --measure group --vocab 1024 --prompts 1e6
         """)
 
     @Option(help: ArgumentHelp("Model shape.", valueName: "llama-3.1-8b|qwen2.5-7b|llama-3.2-1b|custom"))
@@ -79,8 +83,8 @@ struct BudgetCommand: ParsableCommand {
     @Option(help: "Samples (rollouts) per problem.") var samples: String = "32"
     @Option(name: .customLong("bits-per-rollout"), help: "Bits of signal per rollout (default 1, the one-bit bound).")
     var bitsPerRollout: Double?
-    @Option(help: ArgumentHelp("Measure bits per rollout with this channel; its estimate options follow.",
-                               valueName: "single|group|token|sft"))
+    @Option(help: ArgumentHelp("Measure a problem's --samples rollouts together with this channel's model (as a group of K = --samples); its estimate options follow.",
+                               valueName: "single|group"))
     var measure: String?
     @Option(help: "Assumed storage capacity, bits per parameter.") var capacity: Double = LoRABudget.defaultCapacityBitsPerParameter
     @Option(help: "custom: layers.") var layers: Int?
@@ -92,6 +96,49 @@ struct BudgetCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Argument(parsing: .allUnrecognized, help: "With --measure: that channel's estimate options.")
     var channelOptions: [String] = []
+
+    /// The information of one problem's --samples rollouts together: the
+    /// group channel at K = --samples, with the model options of `single` or
+    /// `group`.
+    func measureProblem(_ measure: String, samples: UInt64) throws -> ChannelResult {
+        guard samples <= UInt64(GroupChannel.maximumGroupSize) else {
+            throw RewardBitsError.invalidInput("--measure takes --samples up to 2^20 = \(GroupChannel.maximumGroupSize) (got \(samples))")
+        }
+        func parse<C: ParsableCommand>(_ command: C.Type, _ arguments: [String]) throws -> C {
+            do { return try command.parse(arguments + ["--quiet"]) } catch {
+                throw RewardBitsError.invalidInput("--measure \(measure): \(RewardBitsCommand.message(for: error).split(whereSeparator: \.isNewline).first ?? "")")
+            }
+        }
+        switch measure {
+        case "single":
+            let parsed = try parse(EstimateSingle.self, channelOptions)
+            let model = parsed.model
+            let estimator = try parseEstimator(model.estimator, allowed: [.pointwise, .rb])
+            let channel = try GroupChannel(
+                vocabularySize: try Parse.count(model.vocab, option: "--vocab"), groupSize: Int(samples),
+                prompts: try parsed.common.sampleCount(parsed.rollouts, option: "--rollouts"),
+                prior: try parseDistribution(model.prior, option: "--prior"),
+                policy: try parseDistribution(model.policy, option: "--policy"), estimator: estimator, noise: model.noise)
+            return try channel.run(settings: try parsed.common.settings())
+        case "group":
+            var arguments = channelOptions
+            if let at = arguments.firstIndex(of: "--group") {
+                let given = at + 1 < arguments.count ? arguments[at + 1] : ""
+                guard (try? Parse.count(given, option: "--group")) == samples else {
+                    throw RewardBitsError.invalidInput(
+                        "--measure group measures the --samples \(samples) rollouts of a problem together: drop --group \(given) (or give --group \(samples))")
+                }
+            } else {
+                arguments += ["--group", String(samples)]
+            }
+            return try parse(EstimateGroup.self, arguments).result()
+        case "token", "sft":
+            throw RewardBitsError.invalidInput(
+                "--measure \(measure): a problem's --samples rollouts must be measured together, which only single and group do; give --bits-per-rollout instead")
+        default:
+            throw RewardBitsError.invalidInput("--measure must be single or group (got '\(measure)')")
+        }
+    }
 
     func shape() throws -> ModelShape {
         if model == "custom" {
@@ -117,29 +164,17 @@ struct BudgetCommand: ParsableCommand {
             guard bitsPerRollout == nil else {
                 throw RewardBitsError.invalidInput("give either --bits-per-rollout or --measure, not both")
             }
-            let command: EstimateSubcommand.Type
-            switch measure {
-            case "single": command = EstimateSingle.self
-            case "group": command = EstimateGroup.self
-            case "token": command = EstimateToken.self
-            case "sft": command = EstimateSFT.self
-            default: throw RewardBitsError.invalidInput("--measure must be single, group, token or sft (got '\(measure)')")
-            }
-            let parsed: ParsableCommand
-            do { parsed = try command.parse(channelOptions + ["--quiet"]) } catch {
-                throw RewardBitsError.invalidInput("--measure \(measure): \(RewardBitsCommand.message(for: error).split(whereSeparator: \.isNewline).first ?? "")")
-            }
-            let result = try (parsed as! EstimateSubcommand).result()
+            let result = try measureProblem(measure, samples: sampleCount)
+            // The samples of a problem are measured together, as one group of
+            // K = --samples rollouts: bits per problem, never bits per
+            // rollout times samples (duplicates carry nothing new).
+            let scale = 1 / Double(sampleCount)
             perRollout = result.estimate
-            source = "measured: \(measure) \(result.estimator)"
-            if result.channel == "group", let k = result.parameters.first(where: { $0.0 == "group" })?.1, case .integer(let size) = k {
-                let scale = 1 / Double(size)
-                perRollout.value *= scale
-                perRollout.low *= scale
-                perRollout.high *= scale
-                perRollout.standardError *= scale
-                source += ", bits per prompt / K = \(size)"
-            }
+            perRollout.value *= scale
+            perRollout.low *= scale
+            perRollout.high *= scale
+            perRollout.standardError *= scale
+            source = "measured: the \(sampleCount) samples of a problem as one group, \(result.estimator), bits per problem / \(sampleCount)"
         } else {
             guard channelOptions.isEmpty else {
                 throw RewardBitsError.invalidInput("unexpected arguments \(channelOptions.joined(separator: " ")); channel options go after --measure CHANNEL")

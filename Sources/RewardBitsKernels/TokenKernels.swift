@@ -271,6 +271,10 @@ struct TokenAggregateKernel: SourceKernel {
     func run<S: RandomStream & ~Copyable>(block: UInt64, samples: Int, source: inout WordSource<S>) -> BlockResult<TokenStatistics> {
         var statistics = TokenStatistics()
         var moments = StratifiedMoments(center: center, binWidth: binWidth)
+        // Checkpoints are independent across the blocks of an episode, so
+        // each is a sample of its own for the interval: a rewarded one is a
+        // rare event worth at most one block's value, not an episode's.
+        var checkpoints = StratifiedMoments()
         var successes: UInt64 = 0
         let buffers = EpisodeBuffers(bits)
         let checkpointTables = blockRanges.map { (conditionalBits[$0.to - $0.from]!, marginalBits[$0.to - $0.from]!) }
@@ -286,8 +290,6 @@ struct TokenAggregateKernel: SourceKernel {
         for _ in 0..<samples {
             buffers.draw(bits, &source)
             var value = 0.0
-            // The rare events: episodes with a rewarded checkpoint.
-            let rewardedBefore = successes
             if case .checkpoint = reward, let blockWords {
                 for b in 0..<blockWords.count {
                     let (w, mask) = blockWords[b]
@@ -296,7 +298,9 @@ struct TokenAggregateKernel: SourceKernel {
                     let r = buffers.reward[w] & mask == mask ? 1 : 0
                     successes += UInt64(r)
                     let (conditional, marginal) = checkpointTables[b]
-                    value += conditional[2 * c + r] - marginal[2 * k + r]
+                    let blockValue = conditional[2 * c + r] - marginal[2 * k + r]
+                    checkpoints.add(blockValue, rare: r == 1)
+                    value += blockValue
                 }
             } else if case .checkpoint = reward {
                 for (b, range) in blockRanges.enumerated() {
@@ -306,7 +310,9 @@ struct TokenAggregateKernel: SourceKernel {
                     let r = EpisodeBits.ones(buffers.reward, from: range.from, to: range.to) == n ? 1 : 0
                     successes += UInt64(r)
                     let (conditional, marginal) = checkpointTables[b]
-                    value += conditional[2 * c + r] - marginal[2 * k + r]
+                    let blockValue = conditional[2 * c + r] - marginal[2 * k + r]
+                    checkpoints.add(blockValue, rare: r == 1)
+                    value += blockValue
                 }
             } else {
                 var k = 0, c = 0, m = 0
@@ -318,10 +324,11 @@ struct TokenAggregateKernel: SourceKernel {
                 let level = levelOfSum[m]
                 value = conditionalLevels[c * levels + level] - marginalLevels[k * levels + level]
             }
-            moments.add(value, rare: successes != rewardedBefore)
+            moments.add(value, rare: false)
         }
         buffers.release()
         statistics.values = moments
+        statistics.checkpoints = checkpoints
         statistics.successes = successes
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
     }
@@ -371,7 +378,7 @@ struct TokenPluginKernel: SourceKernel {
                 code = pattern
             case .sum:
                 code = rewardBits.nonzeroBitCount
-            case .graded:
+            case .graded, .gradedQuantile:
                 code = levelOfSum[rewardBits.nonzeroBitCount]
             }
             let observation = Int(buffers.x[0]) * rewardAlphabet + code

@@ -100,6 +100,13 @@ struct NoiseAndModesTests {
             let g = try TokenChannel(length: t, episodes: 2, targetBias: p, noise: eps, reward: .graded(b))
             #expect(abs(g.exactValue() - graded) < 1e-12, "B = \(b)")
         }
+        for b in [1, 2, 3] {
+            let quantile = TokenReward.gradedQuantile(b)
+            let grades = try #require(quantile.grades(length: t))
+            let graded = Self.tokenBruteForce(length: t, p: p, eps: eps) { _, r in [grades[r.reduce(0, +)]] }
+            let g = try TokenChannel(length: t, episodes: 2, targetBias: p, noise: eps, reward: quantile)
+            #expect(abs(g.exactValue() - graded) < 1e-12, "B = \(b), quantile grid")
+        }
         // Whole-block checkpoints, p = 1/2, no noise: (T/C) h(2^-C).
         let whole = try TokenChannel(length: 64, episodes: 2, reward: .checkpoint(8))
         #expect(abs(whole.exactValue() - 8 * Information.binaryEntropy(1.0 / 256)) < 1e-12)
@@ -107,6 +114,62 @@ struct NoiseAndModesTests {
         let fairSum = try TokenChannel(length: 30, episodes: 2, reward: .sum)
         let binomial = (0...30).map { exp(lgamma(31) - lgamma(Double($0) + 1) - lgamma(Double(31 - $0)) - 30 * M_LN2) }
         #expect(abs(fairSum.exactValue() - Information.entropy(binomial)) < 1e-12)
+    }
+
+    /// With C not dividing T the last checkpoint is shorter: I =
+    /// floor(T/C) h(2^-C) + h(2^-(T mod C)), not (T/C) h(2^-C). T = 10, C = 4:
+    /// 2 h(1/16) + h(1/4) = 1.486, where (T/C) h(2^-C) says 0.843. With
+    /// p = 1/2 and no noise the rewards are a function of (x, s), so
+    /// I = H(rewards | x), enumerated over all 2^10 x 2^10 (x, s).
+    @Test("checkpoints with C not dividing T: floor(T/C) h(2^-C) + h(2^-(T mod C)), by enumeration")
+    func unevenCheckpoints() throws {
+        let t = 10, c = 4
+        var information = 0.0
+        for x in 0..<(1 << t) {
+            var patterns: [Int: Int] = [:]
+            for s in 0..<(1 << t) {
+                let correct = ~(x ^ s) & ((1 << t) - 1)
+                var pattern = 0
+                var start = 0, block = 0
+                while start < t {
+                    let width = min(c, t - start)
+                    let mask = ((1 << width) - 1) << start
+                    if correct & mask == mask { pattern |= 1 << block }
+                    start += width
+                    block += 1
+                }
+                patterns[pattern, default: 0] += 1
+            }
+            for (_, n) in patterns {
+                let p = Double(n) / Double(1 << t)
+                information -= p * log2(p) / Double(1 << t)
+            }
+        }
+        let formula = 2 * Information.binaryEntropy(1.0 / 16) + Information.binaryEntropy(1.0 / 4)
+        #expect(abs(information - formula) < 1e-12)
+        #expect(abs(formula - 1.486) < 5e-4)
+        #expect(abs(Double(t) / Double(c) * Information.binaryEntropy(1.0 / 16) - 0.843) < 5e-4)
+        let channel = try TokenChannel(length: t, episodes: 2, reward: .checkpoint(c))
+        #expect(abs(channel.exactValue() - information) < 1e-12)
+    }
+
+    /// Grades at the sum's quantiles keep what a fixed grid over [0, T]
+    /// loses as the sum concentrates: at most min(B, H(sum)) bits.
+    @Test("graded:B:quantile carries up to min(B, H(sum)), far more than the fixed grid at large T")
+    func quantileGrades() throws {
+        let t = 256
+        let binomial = (0...t).map { exp(lgamma(Double(t + 1)) - lgamma(Double($0) + 1) - lgamma(Double(t - $0) + 1) - Double(t) * M_LN2) }
+        let sumEntropy = Information.entropy(binomial)
+        #expect(abs(sumEntropy - 5.047) < 1e-3)
+        for b in [2, 4, 6, 8] {
+            let quantile = try TokenChannel(length: t, episodes: 2, reward: .gradedQuantile(b)).exactValue()
+            let fixed = try TokenChannel(length: t, episodes: 2, reward: .graded(b)).exactValue()
+            #expect(quantile <= min(Double(b), sumEntropy) + 1e-12, "B = \(b)")
+            #expect(quantile >= fixed - 1e-12, "B = \(b): quantile \(quantile) < fixed \(fixed)")
+            if b >= 6 { #expect(quantile > 4.85, "B = \(b): \(quantile)") }
+        }
+        #expect(try TokenReward(parsing: "graded:6:quantile") == .gradedQuantile(6))
+        #expect(TokenReward.gradedQuantile(6).description == "graded:6:quantile")
     }
 
     @Test("grades round half up in exact integer arithmetic")
@@ -124,6 +187,7 @@ struct NoiseAndModesTests {
         ("checkpoint:7", 100, 0.7, 0.0), ("checkpoint:1", 20, 0.4, 0.2), ("checkpoint:3", 3, 0.5, 0.0),
         ("sum", 64, 0.5, 0.0), ("sum", 50, 0.3, 0.1), ("sum", 1, 0.5, 0.2),
         ("graded:4", 64, 0.5, 0.1), ("graded:1", 40, 0.2, 0.0), ("graded:32", 30, 0.5, 0.05), ("graded:2", 7, 0.9, 0.3),
+        ("graded:4:quantile", 64, 0.5, 0.1), ("graded:3:quantile", 9, 0.8, 0.0),
     ])
     func tokenModes(reward: String, length: Int, p: Double, eps: Double) throws {
         let channel = try TokenChannel(length: length, episodes: 200_000, targetBias: p, noise: eps,

@@ -84,7 +84,7 @@ public struct LoRABudget: Sendable {
     /// Li, "Physics of Language Models: Part 3.3, Knowledge Capacity Scaling
     /// Laws" (2024).
     public static let defaultCapacityBitsPerParameter = 2.0
-    public static let capacityCitation = "Allen-Zhu & Li 2024, Physics of Language Models Part 3.3: ~2 bits/parameter"
+    public static let capacityCitation = "Allen-Zhu & Li 2024, Physics of Language Models Part 3.3: ~2 bits/parameter of stored knowledge, measured in pre-training, not in RL"
 
     public init(model: ModelShape, rank: Int, problems: UInt64, samples: UInt64, bitsPerRollout: Estimate,
                 bitsPerRolloutSource: String, capacityBitsPerParameter: Double = defaultCapacityBitsPerParameter) throws {

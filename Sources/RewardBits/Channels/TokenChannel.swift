@@ -44,7 +44,7 @@ public struct TokenChannel: Sendable {
         try Validate.probability(targetBias, option: "--target-bias")
         try Validate.noise(noise)
         switch reward {
-        case .sum, .graded:
+        case .sum, .graded, .gradedQuantile:
             guard length <= TokenReward.maximumAggregateLength else {
                 throw RewardBitsError.invalidInput(
                     "--reward \(reward) tabulates the distribution of the sum and supports --length up to \(TokenReward.maximumAggregateLength) (got \(length))")
@@ -95,13 +95,8 @@ public struct TokenChannel: Sendable {
         case .perToken: return 1 << min(length, 30)
         case .checkpoint: return 1 << min(checkpointBlocks.reduce(0) { $0 + $1.count }, 30)
         case .sum: return length + 1
-        case .graded: return Set((0...length).map { TokenReward.grade(sum: $0, length: length, bits: gradeBits) }).count
+        case .graded, .gradedQuantile: return Set(reward.grades(length: length)!).count
         }
-    }
-
-    var gradeBits: Int {
-        if case .graded(let b) = reward { return b }
-        return 0
     }
 
     /// Binomial(n, 1/2) probabilities, in log space so n = 2^16 is fine.
@@ -132,7 +127,7 @@ public struct TokenChannel: Sendable {
                 total.add(Double(count) * block)
             }
             return total.value
-        case .sum, .graded:
+        case .sum, .graded, .gradedQuantile:
             let tables = aggregateTables()
             let weights = Self.fairBinomial(length)
             var total = CompensatedSum()
@@ -148,7 +143,7 @@ public struct TokenChannel: Sendable {
         case .perToken: return [("T_bits", Double(length))]
         case .checkpoint: return [("checkpoints", Double(checkpointBlocks.reduce(0) { $0 + $1.count }))]
         case .sum: return [("log2_T_plus_1", log2(Double(length) + 1))]
-        case .graded(let b): return [("B_bits", Double(b)), ("log2_levels", log2(Double(rewardAlphabet)))]
+        case .graded(let b), .gradedQuantile(let b): return [("B_bits", Double(b)), ("log2_levels", log2(Double(rewardAlphabet)))]
         }
     }
 
@@ -215,8 +210,7 @@ public struct TokenChannel: Sendable {
 
     /// The sum's level index for each sum m (identity unless graded).
     var levelOfSum: [Int] {
-        guard case .graded(let b) = reward else { return Array(0...length) }
-        let grades = (0...length).map { TokenReward.grade(sum: $0, length: length, bits: b) }
+        guard let grades = reward.grades(length: length) else { return Array(0...length) }
         let distinct = Array(Set(grades)).sorted()
         return grades.map { distinct.firstIndex(of: $0)! }
     }
@@ -247,7 +241,7 @@ public struct TokenChannel: Sendable {
         }
         var levels = 0, levelOfSum: [Int] = [], conditionalLevels: [Double] = [], marginalLevels: [Double] = []
         switch reward {
-        case .sum, .graded:
+        case .sum, .graded, .gradedQuantile:
             let tables = aggregateTables()
             levels = tables.conditional[0].count
             levelOfSum = tables.levelOfSum
@@ -263,17 +257,20 @@ public struct TokenChannel: Sendable {
     }
 
     /// What the rare events of the checkpoint reward are.
-    static let rareEvents = "episodes with a rewarded checkpoint"
+    static let rareEvents = "rewarded checkpoints"
 
-    /// The ranges of an episode's pointwise value with at least one rewarded
-    /// checkpoint and with none (checkpoint rewards only). A block of n
-    /// tokens with c correct and k policy ones is worth
-    /// log2 P(r | c) - log2 P(r | k); every (c, k) can occur for 0 < p < 1,
-    /// while p = 0 or 1 ties c to k.
-    func checkpointEpisodeRanges() -> (rewarded: ClosedRange<Double>, unrewarded: ClosedRange<Double>)? {
+    /// Checkpoints per episode.
+    var blocksPerEpisode: Int { checkpointBlocks.reduce(0) { $0 + $1.count } }
+
+    /// The ranges of one checkpoint's pointwise value when rewarded and when
+    /// not (checkpoint rewards only). A block of n tokens with c correct and
+    /// k policy ones is worth log2 P(r | c) - log2 P(r | k); every (c, k) can
+    /// occur for 0 < p < 1, while p = 0 or 1 ties c to k.
+    func checkpointBlockRanges() -> (rewarded: ClosedRange<Double>, unrewarded: ClosedRange<Double>)? {
         guard case .checkpoint = reward else { return nil }
-        var rewardedLow = 0.0, rewardedHigh = 0.0, unrewardedLow = 0.0, unrewardedHigh = 0.0
-        for (size, count) in checkpointBlocks {
+        var rewardedLow = Double.infinity, rewardedHigh = -Double.infinity
+        var unrewardedLow = Double.infinity, unrewardedHigh = -Double.infinity
+        for (size, _) in checkpointBlocks {
             let tables = checkpointTables(size: size)
             var low = [Double.infinity, .infinity], high = [-Double.infinity, -.infinity]
             for c in 0...size {
@@ -291,13 +288,12 @@ public struct TokenChannel: Sendable {
                     }
                 }
             }
-            let n = Double(count)
-            unrewardedLow += n * low[0]
-            unrewardedHigh += n * high[0]
-            rewardedLow += n * min(low[0], low[1])
-            rewardedHigh += n * max(high[0], high[1])
+            unrewardedLow = min(unrewardedLow, low[0])
+            unrewardedHigh = max(unrewardedHigh, high[0])
+            rewardedLow = min(rewardedLow, low[1])
+            rewardedHigh = max(rewardedHigh, high[1])
         }
-        guard rewardedLow.isFinite, rewardedHigh.isFinite, unrewardedLow.isFinite, unrewardedHigh.isFinite else { return nil }
+        guard rewardedLow <= rewardedHigh, unrewardedLow <= unrewardedHigh else { return nil }
         return (rewardedLow...rewardedHigh, unrewardedLow...unrewardedHigh)
     }
 
@@ -382,7 +378,8 @@ public struct TokenChannel: Sendable {
             // is worth C bits when rewarded and -log2(1 - 2^-C) otherwise, so
             // the estimate is affine in the rewarded blocks ~ Binomial(N T/C, 2^-C).
             let affine = checkpointAffineForm()
-            let ranges = checkpointEpisodeRanges()
+            let ranges = checkpointBlockRanges()
+            let blocksPerEpisode = self.blocksPerEpisode
             func estimator(_ interval: Estimate.BinomialInterval) -> @Sendable (TokenStatistics) throws -> Estimate {
                 { statistics in
                     let m = statistics.values
@@ -391,10 +388,20 @@ public struct TokenChannel: Sendable {
                             offset: affine.offset, slope: affine.slope, successes: statistics.successes,
                             trials: affine.blocks * m.count, samples: m.count, level: level, interval: interval)
                     }
-                    return try Estimate.rareEventMean(
-                        rare: Stratum(m.rare, observed: m.rareRange, possible: ranges?.rewarded),
-                        common: Stratum(m.common, observed: m.commonRange, possible: ranges?.unrewarded),
+                    guard let ranges else {
+                        // Sums and grades: no rare events carry the mean.
+                        return try Estimate.rareEventMean(
+                            rare: .impossible, common: Stratum(m.common, observed: m.commonRange, possible: nil),
+                            level: level, interval: interval)
+                    }
+                    // Checkpoints: the rule over every checkpoint of every
+                    // episode, scaled back to an episode's worth.
+                    let c = statistics.checkpoints
+                    let perBlock = try Estimate.rareEventMean(
+                        rare: Stratum(c.rare, observed: c.rareRange, possible: ranges.rewarded),
+                        common: Stratum(c.common, observed: c.commonRange, possible: ranges.unrewarded),
                         level: level, interval: interval, rareEvents: Self.rareEvents)
+                    return perBlock.scaled(by: Double(blocksPerEpisode), samples: m.count, value: m.mean)
                 }
             }
             let estimate = estimator(settings.binomialInterval)

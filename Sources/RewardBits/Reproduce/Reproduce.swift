@@ -211,11 +211,11 @@ public enum Reproduce {
         return figure
     }
 
-    /// Beyond the seed: T against bits for per-token, checkpoint:8, sum and graded:4 rewards.
+    /// Beyond the seed: T against bits for per-token, checkpoint:8, sum and graded:4 rewards (on a fixed grid and at the sum's quantiles).
     static func tokenRewardModes(_ options: Options) throws -> FigureData {
         let episodes: UInt64 = options.quick ? 20_000 : 200_000
         var points: [FigurePoint] = []
-        for reward in [TokenReward.perToken, .checkpoint(8), .sum, .graded(4)] {
+        for reward in [TokenReward.perToken, .checkpoint(8), .sum, .graded(4), .gradedQuantile(4)] {
             for t in powers(3...10) {
                 let channel = try TokenChannel(length: t, episodes: episodes, reward: reward)
                 let result = try channel.run(settings: settings(options, point: "rewards/\(reward)/\(t)"))
@@ -225,7 +225,7 @@ public enum Reproduce {
         }
         var figure = FigureData(
             name: "beyond_token_reward_modes", title: "Beyond the seed: how many bits each reward design delivers",
-            summary: "Beyond the seed: information vs T (p = 1/2, no noise) for per-token rewards (T bits), one reward per 8-token checkpoint ((T/8) h(2^-8)), the summed reward (~0.5 log2(pi e T / 2)) and a 4-bit graded reward; MC with 95% CI and exact lines.",
+            summary: "Beyond the seed: information vs T (p = 1/2, no noise) for per-token rewards (T bits), one reward per 8-token checkpoint (floor(T/8) h(2^-8) + h(2^-(T mod 8)); here 8 divides T), the summed reward (H(Binomial(T, 1/2)) ~ 0.5 log2(pi e T / 2): the order-blind sum is the limit, not the scalar, since sum 2^t R_t would carry T bits), and a 4-bit grade on a fixed grid over [0, T] (which loses information as T grows) and at the sum's quantiles (min(4, H(sum)) at most); MC with 95% CI and exact lines.",
             xLabel: "tokens per episode T", yLabel: "bits per episode", logX: true, logY: true, points: points)
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "top left"

@@ -1,4 +1,5 @@
 import CGSL
+import Foundation
 
 /// The statistics and special functions RewardBits takes from GSL.
 ///
@@ -43,6 +44,13 @@ public enum GSL {
         guard probability > 0, probability < 1, shape > 0, scale > 0, shape.isFinite, scale.isFinite else {
             throw RewardBitsError.numerical(
                 "gamma quantile needs 0 < p < 1 and a positive shape and scale (got p = \(probability), shape = \(shape), scale = \(scale))")
+        }
+        // GSL's inverse fails for shapes in the hundreds of thousands, where
+        // Wilson and Hilferty's cube-root normal form is accurate to ~1e-9.
+        if shape > 1e4 {
+            let z = try normalQuantile(probability)
+            let c = 1 / (9 * shape)
+            return shape * scale * pow(1 - c + z * c.squareRoot(), 3)
         }
         let value = gsl_cdf_gamma_Pinv(probability, shape, scale)
         guard value.isFinite else {

@@ -81,6 +81,20 @@ public struct Estimate: Sendable, Equatable {
 
     public func contains(_ x: Double) -> Bool { low <= x && x <= high }
 
+    /// This estimate of a per-part mean as one of f parts' total (f > 0):
+    /// `value` is the total's own point estimate (the same up to rounding)
+    /// and `samples` the count of wholes.
+    public func scaled(by f: Double, samples: UInt64, value: Double) -> Estimate {
+        var e = self
+        let shift = value - self.value * f
+        e.value = value
+        e.low = low * f + shift
+        e.high = high * f + shift
+        e.standardError *= f
+        e.samples = samples
+        return e
+    }
+
     /// The Student-t interval for a sample mean.
     ///
     /// A zero sample variance gives a zero-width interval only when the
