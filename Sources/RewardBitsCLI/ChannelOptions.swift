@@ -71,8 +71,12 @@ struct TokenModelOptions: ParsableArguments {
     @Option(help: "Verifier noise: each per-token reward flipped with this probability (before any aggregation), in [0, 0.5].")
     var noise: Double = 0
 
-    @Option(help: ArgumentHelp("What the verifier returns: every R_t, one reward per C-token checkpoint, their sum, or the sum graded to 2^B levels.",
-                               valueName: "per-token|checkpoint:C|sum|graded:B"))
+    @Option(help: ArgumentHelp("""
+        What the verifier returns: every R_t; one reward per C-token checkpoint (the last one shorter when C does \
+        not divide T); their sum (limited by forgetting which tokens were right, not by being one number); or the \
+        sum graded to 2^B levels, on a fixed grid over [0, T] (graded:B, which loses information as T grows) or at \
+        the sum's quantiles (graded:B:quantile, up to min(B, H(sum)) bits).
+        """, valueName: "per-token|checkpoint:C|sum|graded:B|graded:B:quantile"))
     var reward: String = "per-token"
 
     @Option(help: ArgumentHelp("pointwise or plugin (model-free, from counts of (s, x, reward); T <= 8).", valueName: "pointwise|plugin"))

@@ -237,7 +237,7 @@ struct BadInputTests {
             ["estimate", "token", "--length", "8", "--episodes", "100", "--target-bias", "1", "--reward", "sum", "--json"],
             ["estimate", "single", "--vocab", "2", "--rollouts", "100", "--estimator", "plugin", "--prior", "zipf:30", "--json"],
             ["exact", "single", "--vocab", "2^32", "--noise", "0.5", "--json"],
-            ["budget", "--measure", "token", "--length", "8", "--episodes", "100"],
+            ["budget", "--measure", "group", "--vocab", "2", "--prompts", "100"],
         ]
         // Every rollout so far drew the symbol of policy mass 1 - 2^-30 and
         // hit: the interval must still reach toward the misses, which have

@@ -106,10 +106,12 @@ struct IntervalRuleTests {
 
     // MARK: - The range of an information
 
-    static func result(_ e: Estimate, estimator: String = "pointwise") -> ChannelResult {
-        ChannelResult(channel: "single", parameters: [], estimator: estimator, estimate: e, exact: nil, bounds: [],
-                      boundEstimates: [], boundExacts: [], rollouts: 0, warnings: [], seconds: 0, cpuSeconds: 0,
-                      throughputUnit: "rollouts", throughputUnits: 0, settings: testSettings())
+    /// A real run's result carrying the estimate `e` instead of its own.
+    static func result(_ e: Estimate, estimator: EstimatorKind = .pointwise) -> ChannelResult {
+        var result = try! SingleChannel(vocabularySize: 2, estimator: estimator, rollouts: 100).run(settings: testSettings())
+        result.estimate = e
+        result.warnings = []
+        return result
     }
 
     static func estimate(_ value: Double, _ low: Double, _ high: Double) -> Estimate {
@@ -130,7 +132,7 @@ struct IntervalRuleTests {
         #expect(below.estimate.low == 0 && below.estimate.high == 0)
         #expect(below.warnings.contains { $0.contains("[0, 0]") })
         // The plug-in's target is E[plug-in]: not clipped, warned above the bound.
-        let plugin = Self.result(Self.estimate(1.2, -0.1, 1.5), estimator: "plugin").clippedToInformationRange(upTo: 1)
+        let plugin = Self.result(Self.estimate(1.2, -0.1, 1.5), estimator: .plugin).clippedToInformationRange(upTo: 1)
         #expect(plugin.estimate.low == -0.1 && plugin.estimate.high == 1.5)
         #expect(plugin.warnings.count == 1 && plugin.warnings[0].contains("plug-in"))
         #expect(plugin.z == nil)

@@ -217,10 +217,10 @@ public struct SFTChannel: Sendable {
                                        histogram: ratio.bins.map { .bins(width: $0.width, rows: $0.rows.map { (low: $0.0, high: $0.1, count: $0.2) }) })
             var warnings: [String] = []
             // The largest of n geometric searches takes about ln(n)/n of them
-            // all; far more than that is a heavy tail.
+            // all (twice that one time in 500); more is a heavy tail.
             let share = Double(ratio.maximumRollouts) / Double(max(ratio.rollouts, 1))
             let positivesSeen = Double(max(ratio.count, 2))
-            if share > max(0.01, 4 * log(positivesSeen) / positivesSeen) {
+            if share > max(0.01, 2 * log(positivesSeen) / positivesSeen) {
                 warnings.append(String(format:
                     "heavy tail: one positive took %.1f%% of all %llu rollouts (the policy rarely reaches some likely answers); the interval rests on the few long searches seen",
                     share * 100, ratio.rollouts))

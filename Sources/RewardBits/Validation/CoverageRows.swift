@@ -142,6 +142,30 @@ extension Coverage {
                 }
             }
         }
+        // The settings issue 26 found failing, and a --target-halfwidth run
+        // on rare Zipf hits at half the exact value (full tier; CI checks
+        // them over 100 seeds in IntervalRuleTests).
+        if !quick {
+            let zipfHits = try SingleChannel(vocabularySize: 1 << 20, prior: .zipf(1), rollouts: 1_000_000).precomputingExact()
+            add("issue 26: single pointwise zipf:1 V=2^20 N=1e6", 1_000_000, zipfHits.exactValue()) { try zipfHits.run(settings: $0) }
+            let checkpoints = try TokenChannel(length: 64, episodes: 10_000, noise: 0.001, reward: .checkpoint(16)).precomputingExact()
+            add("issue 26: token checkpoint:16 eps=0.001 T=64 N=1e4", 10_000, checkpoints.exactValue()) {
+                try checkpoints.run(settings: $0)
+            }
+            let noisyGroup = try GroupChannel(vocabularySize: 65536, groupSize: 8, prompts: 10_000, estimator: .pointwise,
+                                              noise: 0.1).precomputingExact()
+            if let exact = noisyGroup.exactValue() {
+                add("issue 26: group pointwise V=2^16 K=8 eps=0.1 N=1e4", 10_000, exact) { try noisyGroup.run(settings: $0) }
+            }
+            let capped = try SingleChannel(vocabularySize: 1 << 20, prior: .zipf(1), rollouts: 1 << 30).precomputingExact()
+            let target = capped.exactValue() / 2
+            add("issue 26: single pointwise zipf:1 V=2^20 --target-halfwidth \(String(format: "%.3g", target)) (half the exact)",
+                1 << 30, capped.exactValue()) {
+                var settings = $0
+                settings.stopping = try SequentialStopping(targetHalfWidth: target)
+                return try capped.run(settings: settings)
+            }
+        }
         // group
         for (name, v, k, prior, policy, estimator, noise) in [
             ("group rb uniform V=1024 K=32", UInt64(1024), 32, DistributionSpec.uniform, DistributionSpec.uniform, EstimatorKind.rb, 0.0),

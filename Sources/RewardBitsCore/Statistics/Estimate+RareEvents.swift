@@ -65,8 +65,9 @@ extension Estimate {
     /// from the data: the interval takes the worst case for it instead.
     public static let rareEventsForSpread: UInt64 = 10
 
-    /// Up to this share of the samples, rare events are counted as Poisson
-    /// (their variance overstated by at most 1 / (1 - 0.2) = 1.25).
+    /// Up to this share of the samples, rare events get the gamma form of
+    /// a weighted count (with the binomial variance); beyond it the normal
+    /// form of the law of total variance.
     static let poissonShare = 0.2
 
     /// The interval rule every channel uses: the mean of a per-sample value
@@ -193,8 +194,12 @@ extension Estimate {
         // are not the ones that carry the mean.
         if rareCanVary && k > 0 && m > 0 && pHat <= poissonShare {
             let range = rare.possible!
+            // The excess y = sum of w_i over the rare events, and the variance
+            // of that sum when each sample is a rare event by a Bernoulli
+            // draw: sum w^2 - y^2 / n (Poisson's sum w^2 less the binomial's
+            // share).
             let y = Double(k) * gap
-            let v = Double(k - 1) * rare.variance + Double(k) * gap * gap
+            let v = max(0, Double(k - 1) * rare.variance + Double(k) * gap * gap - y * y / nd)
             let heavier = max(0, range.upperBound - common.mean), lighter = max(0, common.mean - range.lowerBound)
             /// The ends of the rare events' excess, with the extra events
             /// weighing `up` and `down` (0: without them, for comparison).
