@@ -13,7 +13,9 @@ public enum RandomCoverage {
     public struct Limits: Sendable {
         /// Most samples (rollouts, prompts, episodes, positives) per replicate.
         public var samples: UInt64
-        /// Most rollouts (token rewards for `token`) per replicate.
+        /// Most work per replicate, in noiseless rollouts (a token reward of
+        /// an aggregate reward counts 4, a rollout of a noisy group 100: the
+        /// exact noisy likelihoods cost that much more).
         public var work: Double
         /// Most rollouts of the reference run for settings without an exact value.
         public var referenceWork: Double
@@ -24,8 +26,8 @@ public enum RandomCoverage {
             self.referenceWork = referenceWork
         }
 
-        /// The full tier: up to 1e8 samples per replicate.
-        public static let full = Limits(samples: 100_000_000, work: 1e8, referenceWork: 2e10)
+        /// The full tier: up to 1e8 samples per replicate, about 0.02 s of work.
+        public static let full = Limits(samples: 100_000_000, work: 3e7, referenceWork: 3e9)
         /// CI's fast tier.
         public static let fast = Limits(samples: 1_000_000, work: 2e6, referenceWork: 2e8)
     }
@@ -239,8 +241,8 @@ public enum RandomCoverage {
             let q = try SymbolDistribution(prior, vocabularySize: v, option: "--prior")
             let pi = try SymbolDistribution(policy, vocabularySize: v, option: "--policy")
             let hit = hitProbability(prior: q, policy: pi, groupSize: k)
-            // The noisy kernel costs about ten times a noiseless rollout.
-            let work = Double(k) * (eps > 0 ? 10 : 1)
+            // The noisy kernel costs about a hundred noiseless rollouts per rollout.
+            let work = Double(k) * (eps > 0 ? 100 : 1)
             let n = sampleCount(&draws, rarePerSample: estimator == .pointwise ? hit : nil, workPerSample: work, limits: limits)
             let channel = try GroupChannel(vocabularySize: v, groupSize: k, prompts: n, prior: prior, policy: policy,
                                            estimator: estimator, noise: eps).precomputingExact()
