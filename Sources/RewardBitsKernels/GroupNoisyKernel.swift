@@ -33,13 +33,17 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
     let logRho: Double
     let pointwise: Bool
     let center: Double
-    /// rb: values at or above it are the rare events (pointwise: the hits).
+    /// rb: values at or above `rareThreshold`, or at or below `rareBelow`,
+    /// are the rare events (pointwise: the hits). With noise an rb value can
+    /// be negative: a flip can make the rewards look less like any class.
     let rareThreshold: Double
+    let rareBelow: Double
     let binWidth: Double?
 
     init(policy: Policy, prior: AliasTable?, priorProbabilities: [Double]?, vocabularySize: UInt64, groupSize: Int,
-         noise: Double, pointwise: Bool, center: Double, rareThreshold: Double, binWidth: Double?) {
+         noise: Double, pointwise: Bool, center: Double, rareThreshold: Double, rareBelow: Double, binWidth: Double?) {
         self.rareThreshold = rareThreshold
+        self.rareBelow = rareBelow
         self.policy = policy
         self.prior = prior
         uniformAnswers = UniformSymbols(vocabularySize: vocabularySize)
@@ -272,7 +276,7 @@ struct GroupNoisyKernel<Policy: KernelSymbolSampler>: SourceKernel {
                     }
                     value = sum
                 }
-                moments.add(value, rare: pointwise ? hit : value >= rareThreshold)
+                moments.add(value, rare: pointwise ? hit : value >= rareThreshold || value <= rareBelow)
                 counts[m] &+= 1
             }
             done += batch

@@ -181,14 +181,16 @@ public enum KernelSet: KernelFactory {
 
     public static func groupNoisy(policy: AnySymbolSampler, prior: AliasTable?, priorProbabilities: [Double]?,
                                   vocabularySize: UInt64, groupSize: Int, noise: Double, pointwise: Bool, center: Double,
-                                  rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics> {
+                                  rareThreshold: Double, rareBelow: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics> {
         switch policy {
         case .uniform(let p):
             return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
+                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, rareThreshold: rareThreshold,
+                                    rareBelow: rareBelow, binWidth: binWidth))
         case .alias(let p):
             return SpecializedKernel(GroupNoisyKernel(policy: p, prior: prior, priorProbabilities: priorProbabilities, vocabularySize: vocabularySize,
-                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
+                                    groupSize: groupSize, noise: noise, pointwise: pointwise, center: center, rareThreshold: rareThreshold,
+                                    rareBelow: rareBelow, binWidth: binWidth))
         }
     }
 

@@ -247,6 +247,7 @@ struct TokenAggregateKernel: SourceKernel {
     let blockRanges: [(from: Int, to: Int)]
     let conditionalBits: [Int: [Double]]
     let marginalBits: [Int: [Double]]
+    let rareOutcomes: [Int: [Bool]]
     /// Sums and grades: log2 P(level | c) and log2 P(level | k), row-major.
     let levels: Int
     let levelOfSum: [Int]
@@ -262,6 +263,7 @@ struct TokenAggregateKernel: SourceKernel {
         blockRanges = tables.blockRanges
         conditionalBits = tables.conditionalBits
         marginalBits = tables.marginalBits
+        rareOutcomes = tables.rareCheckpointOutcomes
         levels = tables.levels
         levelOfSum = tables.levelOfSum
         conditionalLevels = tables.conditionalLevels
@@ -278,6 +280,7 @@ struct TokenAggregateKernel: SourceKernel {
         var successes: UInt64 = 0
         let buffers = EpisodeBuffers(bits)
         let checkpointTables = blockRanges.map { (conditionalBits[$0.to - $0.from]!, marginalBits[$0.to - $0.from]!) }
+        let rareTables = blockRanges.map { rareOutcomes[$0.to - $0.from] ?? [] }
         // Where every checkpoint block lies within one word (C dividing 64
         // or a single short episode), its bits are one word and mask: the
         // same counts as `EpisodeBits.ones`, with no loop per block.
@@ -299,7 +302,7 @@ struct TokenAggregateKernel: SourceKernel {
                     successes += UInt64(r)
                     let (conditional, marginal) = checkpointTables[b]
                     let blockValue = conditional[2 * c + r] - marginal[2 * k + r]
-                    checkpoints.add(blockValue, rare: r == 1)
+                    checkpoints.add(blockValue, rare: rareTables[b].isEmpty ? r == 1 : rareTables[b][2 * c + r])
                     value += blockValue
                 }
             } else if case .checkpoint = reward {
@@ -311,7 +314,7 @@ struct TokenAggregateKernel: SourceKernel {
                     successes += UInt64(r)
                     let (conditional, marginal) = checkpointTables[b]
                     let blockValue = conditional[2 * c + r] - marginal[2 * k + r]
-                    checkpoints.add(blockValue, rare: r == 1)
+                    checkpoints.add(blockValue, rare: rareTables[b].isEmpty ? r == 1 : rareTables[b][2 * c + r])
                     value += blockValue
                 }
             } else {

@@ -124,9 +124,20 @@ public struct GroupChannel: Sendable {
         // Pointwise classes are 2M + hit: the odd ones are the rare hits.
         let hitClasses = values.indices.map { pointwise && $0 % 2 == 1 }
         let (hitRange, missRange) = pointwise ? pointwiseRanges() : (nil, nil)
-        // rb: a prompt carries between 0 and min(log2(K + 1), H(S)) bits.
-        let rbSplit = RareValues.split(0...min(log2(Double(k) + 1), prior.entropy))
-        let rbRareEvents = RareValues.description(rbSplit.threshold, unit: "prompts")
+        // rb: a prompt carries at most min(log2(K + 1), H(S)) bits, and without
+        // noise at least 0. With noise it can carry less than 0 (a flip can
+        // make the rewards look like no class): never less than f log2 rho
+        // with f <= K flips and rho = eps / (1 - eps) (see `pointwiseRanges`),
+        // so values below -1/64 of the top are rare events too.
+        let rbTop = min(log2(Double(k) + 1), prior.entropy)
+        let rbSplit = RareValues.split(0...rbTop)
+        let rbFloor = noise > 0 ? Double(k) * (log2(noise) - log2(1 - noise)) : 0
+        let rbBelow = noise > 0 ? -rbSplit.threshold : -Double.infinity
+        let rbRare = noise > 0 ? rbFloor...rbTop : rbSplit.rare
+        let rbCommon = noise > 0 ? rbBelow...rbSplit.threshold : rbSplit.common
+        let rbRareEvents = noise > 0
+            ? "prompts worth more than \(String(format: "%.3g", rbSplit.threshold)) bits or less than \(String(format: "%.3g", rbBelow)) (1/64 of the most one can carry)"
+            : RareValues.description(rbSplit.threshold, unit: "prompts")
         func makeEstimate(_ interval: Estimate.BinomialInterval) -> @Sendable (GroupStatistics) throws -> Estimate {
             { statistics in
                 if byClass {
@@ -136,8 +147,8 @@ public struct GroupChannel: Sendable {
                 }
                 let v = statistics.values
                 return try Estimate.rareEventMean(
-                    rare: Stratum(v.rare, observed: v.rareRange, possible: pointwise ? hitRange : rbSplit.rare),
-                    common: Stratum(v.common, observed: v.commonRange, possible: pointwise ? missRange : rbSplit.common),
+                    rare: Stratum(v.rare, observed: v.rareRange, possible: pointwise ? hitRange : rbRare),
+                    common: Stratum(v.common, observed: v.commonRange, possible: pointwise ? missRange : rbCommon),
                     level: level, interval: interval, rareEvents: pointwise ? Self.rareEvents : rbRareEvents)
             }
         }
@@ -164,7 +175,7 @@ public struct GroupChannel: Sendable {
             kernel = kernels.groupNoisy(
                 policy: policySampler, prior: priorAlias, priorProbabilities: prior.probabilities, vocabularySize: vocabularySize,
                 groupSize: k, noise: noise, pointwise: pointwise, center: center, rareThreshold: rbSplit.threshold,
-                binWidth: binWidth)
+                rareBelow: rbBelow, binWidth: binWidth)
         } else if prior.isUniform {
             kernel = kernels.groupUniformPrior(policy: policySampler, vocabularySize: vocabularySize, groupSize: k,
                                                pointwise: pointwise)

@@ -250,28 +250,52 @@ public struct TokenChannel: Sendable {
         default:
             break
         }
-        return TokenAggregateTables(
+        var tables = TokenAggregateTables(
             length: length, targetBias: targetBias, noise: noise, reward: reward, blockRanges: ranges,
             conditionalBits: conditional, marginalBits: marginal, levels: levels, levelOfSum: levelOfSum,
             conditionalLevels: conditionalLevels, marginalLevels: marginalLevels)
+        for (size, _) in checkpointBlocks { tables.rareCheckpointOutcomes[size] = rareCheckpointOutcomes(size: size) }
+        return tables
     }
 
     /// What the rare events of the checkpoint reward are.
-    static let rareEvents = "rewarded checkpoints"
+    static let rareEvents = "rare checkpoint outcomes (a reward, or a flip, of probability at most 1/64)"
+
+    /// A checkpoint's outcome (c correct of n, reward r) is a rare event of
+    /// the interval rule when it has probability at most 1/64: a rewarded
+    /// block of 8 or more tokens (2^-n), a flip in a block that was all
+    /// correct, a reward some flips gave a wrong block. Since x is a fair
+    /// coin, c ~ Binomial(n, 1/2) whatever p is, and P(r = 1 | c) =
+    /// (1 - eps)^c eps^(n - c). Index 2 c + r.
+    func rareCheckpointOutcomes(size n: Int) -> [Bool] {
+        let tables = checkpointTables(size: n)
+        let weights = Self.fairBinomial(n)
+        var rare: [Bool] = []
+        for c in 0...n {
+            let one = exp(tables.logConditional[c])
+            rare.append(weights[c] * (1 - one) <= Self.rareOutcomeProbability)
+            rare.append(weights[c] * one <= Self.rareOutcomeProbability)
+        }
+        return rare
+    }
+
+    static let rareOutcomeProbability = 1.0 / 64
 
     /// Checkpoints per episode.
     var blocksPerEpisode: Int { checkpointBlocks.reduce(0) { $0 + $1.count } }
 
-    /// The ranges of one checkpoint's pointwise value when rewarded and when
-    /// not (checkpoint rewards only). A block of n tokens with c correct and
+    /// The ranges of one checkpoint's pointwise value over its rare outcomes
+    /// and over the others (checkpoint rewards only; nil where there are none). A block of n tokens with c correct and
     /// k policy ones is worth log2 P(r | c) - log2 P(r | k); every (c, k) can
     /// occur for 0 < p < 1, while p = 0 or 1 ties c to k.
-    func checkpointBlockRanges() -> (rewarded: ClosedRange<Double>, unrewarded: ClosedRange<Double>)? {
+    func checkpointBlockRanges() -> (rewarded: ClosedRange<Double>?, unrewarded: ClosedRange<Double>?)? {
         guard case .checkpoint = reward else { return nil }
         var rewardedLow = Double.infinity, rewardedHigh = -Double.infinity
         var unrewardedLow = Double.infinity, unrewardedHigh = -Double.infinity
         for (size, _) in checkpointBlocks {
             let tables = checkpointTables(size: size)
+            let rareOutcome = rareCheckpointOutcomes(size: size)
+            // Index 1: rare outcomes; 0: the others.
             var low = [Double.infinity, .infinity], high = [-Double.infinity, -.infinity]
             for c in 0...size {
                 for k in 0...size {
@@ -283,8 +307,9 @@ public struct TokenChannel: Sendable {
                         let marginal = r == 1 ? marginalOne : 1 - marginalOne
                         guard conditional > 0, marginal > 0 else { continue }
                         let value = log2(conditional) - log2(marginal)
-                        low[r] = min(low[r], value)
-                        high[r] = max(high[r], value)
+                        let stratum = rareOutcome[2 * c + r] ? 1 : 0
+                        low[stratum] = min(low[stratum], value)
+                        high[stratum] = max(high[stratum], value)
                     }
                 }
             }
@@ -293,8 +318,8 @@ public struct TokenChannel: Sendable {
             rewardedLow = min(rewardedLow, low[1])
             rewardedHigh = max(rewardedHigh, high[1])
         }
-        guard rewardedLow <= rewardedHigh, unrewardedLow <= unrewardedHigh else { return nil }
-        return (rewardedLow...rewardedHigh, unrewardedLow...unrewardedHigh)
+        return (rewardedLow <= rewardedHigh ? rewardedLow...rewardedHigh : nil,
+                unrewardedLow <= unrewardedHigh ? unrewardedLow...unrewardedHigh : nil)
     }
 
     /// Checkpoints with p = 1/2, no noise and C dividing T: (offset, slope,
@@ -405,8 +430,14 @@ public struct TokenChannel: Sendable {
                 }
             }
             let estimate = estimator(settings.binomialInterval)
+            // The stop rule's rare events: rewarded blocks where the estimate
+            // is affine in their count, else the rule's rare outcomes.
             var rewarded: (@Sendable (TokenStatistics) -> UInt64)?
-            if case .checkpoint = reward { rewarded = { $0.successes } }
+            if affine != nil {
+                rewarded = { $0.successes }
+            } else if ranges != nil {
+                rewarded = { $0.checkpoints.rare.count }
+            }
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
                                              monitor: estimator(.clopperPearson), successes: rewarded,
                                              unitsPerSample: units, unitName: "token rewards")

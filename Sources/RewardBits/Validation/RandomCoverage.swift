@@ -280,20 +280,25 @@ public enum RandomCoverage {
             }
             var rare: Double?
             var affine: (p: Double, trials: UInt64)?
+            // Checkpoints: the rule's rare outcomes are counted per block
+            // (the study reports their observed mean).
             switch reward {
-            case .checkpoint(let c):
-                // A block of n tokens is rewarded with probability 2^-n for
-                // any p and eps (x is a fair coin).
-                var none = pow(1 - pow(2, -Double(c)), Double(t / c))
-                if t % c != 0 { none *= 1 - pow(2, -Double(t % c)) }
-                rare = 1 - none
             case .perToken where p == 0.5 && eps > 0:
                 rare = -expm1(Double(t) * log1p(-eps))
             default:
                 break
             }
             let aggregate = reward != .perToken
-            let n = sampleCount(&draws, rarePerSample: rare, workPerSample: Double(t) * (aggregate ? 4 : 1), limits: limits)
+            var rarePerSample = rare
+            if case .checkpoint(let c) = reward {
+                // For N: a block of n tokens is rewarded with probability
+                // 2^-n for any p and eps (x is a fair coin).
+                var none = pow(1 - pow(2, -Double(c)), Double(t / c))
+                if t % c != 0 { none *= 1 - pow(2, -Double(t % c)) }
+                rarePerSample = 1 - none
+            }
+            let n = sampleCount(&draws, rarePerSample: rarePerSample, workPerSample: Double(t) * (aggregate ? 4 : 1),
+                                limits: limits)
             let channel = try TokenChannel(length: t, episodes: n, targetBias: p, noise: eps, reward: reward).precomputingExact()
             if case .perToken = reward, p == 0.5, eps > 0 { affine = (eps, n * UInt64(t)) }
             if case .checkpoint(let c) = reward, p == 0.5, eps == 0, t % c == 0 { affine = (pow(2, -Double(c)), n * UInt64(t / c)) }

@@ -62,7 +62,7 @@ public protocol KernelFactory {
                       rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics>
     static func groupNoisy(policy: AnySymbolSampler, prior: AliasTable?, priorProbabilities: [Double]?,
                            vocabularySize: UInt64, groupSize: Int, noise: Double, pointwise: Bool, center: Double,
-                           rareThreshold: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics>
+                           rareThreshold: Double, rareBelow: Double, binWidth: Double?) -> any BlockKernel<GroupStatistics>
 
     // token
     static func tokenPerToken(length: Int, targetBias: Double, noise: Double, valueOffset: Double,
@@ -91,6 +91,9 @@ public struct TokenAggregateTables: Sendable {
     public var blockRanges: [(from: Int, to: Int)]
     public var conditionalBits: [Int: [Double]]
     public var marginalBits: [Int: [Double]]
+    /// Checkpoints: per block size, whether the outcome (c correct, reward
+    /// r), index 2 c + r, is a rare event of the interval rule.
+    public var rareCheckpointOutcomes: [Int: [Bool]] = [:]
     /// Sums and grades: log2 P(level | c) and log2 P(level | k), row-major.
     public var levels: Int
     public var levelOfSum: [Int]
