@@ -45,14 +45,17 @@ public enum GSL {
             throw RewardBitsError.numerical(
                 "gamma quantile needs 0 < p < 1 and a positive shape and scale (got p = \(probability), shape = \(shape), scale = \(scale))")
         }
-        // GSL's inverse fails for shapes in the hundreds of thousands, where
-        // Wilson and Hilferty's cube-root normal form is accurate to ~1e-9.
-        if shape > 1e4 {
+        // GSL's inverse can fail to converge for shapes in the thousands and
+        // beyond, where Wilson and Hilferty's cube-root normal form is
+        // accurate to about 1e-6 of the quantile (1e-9 past 1e4).
+        func wilsonHilferty() throws -> Double {
             let z = try normalQuantile(probability)
             let c = 1 / (9 * shape)
-            return shape * scale * pow(1 - c + z * c.squareRoot(), 3)
+            return shape * scale * pow(max(0, 1 - c + z * c.squareRoot()), 3)
         }
+        if shape > 1e4 { return try wilsonHilferty() }
         let value = gsl_cdf_gamma_Pinv(probability, shape, scale)
+        if !value.isFinite && shape > 100 { return try wilsonHilferty() }
         guard value.isFinite else {
             throw RewardBitsError.numerical("GSL gsl_cdf_gamma_Pinv(\(probability), \(shape), \(scale)) failed")
         }
