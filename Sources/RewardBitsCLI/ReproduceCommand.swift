@@ -5,7 +5,7 @@ import RewardBits
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
-        abstract: "Regenerate the seed's figures (and more) with error bars, exact curves and the CSV behind each.",
+        abstract: "Regenerate the figures of J. Hernandez's post on RL vs. SFT bits (and more) with error bars, exact curves and the CSV behind each.",
         discussion: """
         Writes to --out (default ./figures): Fig. 5 (one binary reward vs V), Fig. 6 (a group of K \
         rollouts vs K), Fig. 7 (per-token rewards vs T, with noisy verifiers), an SFT figure (expert vs \

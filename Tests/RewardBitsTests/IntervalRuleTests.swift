@@ -249,6 +249,7 @@ struct IntervalRuleTests {
         for setting in settings {
             let outcome = try RandomCoverage.run(setting, replicates: 200, baseSeed: 2026, threads: 2, limits: .fast)
             #expect(outcome.coverage >= 0.89, "setting \(setting.index): \(setting.command): coverage \(outcome.coverage)")
+            #expect(outcome.outOfRange == 0, "setting \(setting.index): \(outcome.outOfRange) intervals outside [0, bound]")
             outcomes.append(outcome)
         }
         let mean = outcomes.map(\.coverage).reduce(0, +) / Double(outcomes.count)

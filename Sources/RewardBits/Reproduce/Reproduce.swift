@@ -1,7 +1,7 @@
 import Foundation
 
-/// `rewardbits reproduce`: the seed's Figures 5, 6 and 7, an SFT-filtering
-/// figure and two figures beyond the seed, each as PNG/SVG/PDF with the CSV
+/// `rewardbits reproduce`: the post's Figures 5, 6 and 7, an SFT-filtering
+/// figure and two figures beyond the post, each as PNG/SVG/PDF with the CSV
 /// of every plotted point (estimate, CI, standard error, exact value, seed,
 /// sample counts) and the gnuplot script that draws it.
 public enum Reproduce {
@@ -187,7 +187,7 @@ public enum Reproduce {
         return figure
     }
 
-    /// Beyond the seed: a group under Zipf policies of increasing concentration
+    /// Beyond the post: a group under Zipf policies of increasing concentration
     /// (uniform prior): duplicates cost bits.
     static func groupUnderZipfPolicies(_ options: Options) throws -> FigureData {
         let prompts: UInt64 = options.quick ? 20_000 : 200_000
@@ -202,8 +202,8 @@ public enum Reproduce {
             }
         }
         var figure = FigureData(
-            name: "beyond_group_zipf_policies", title: "Beyond the seed: concentrated policies repeat answers, and repeats carry no bits",
-            summary: "Beyond the seed: group information vs K for V = 1024, uniform prior, and Zipf policies of increasing concentration (rb, 95% CI; exact for the uniform policy), against log2(K+1).",
+            name: "beyond_group_zipf_policies", title: "Beyond the post: concentrated policies repeat answers, and repeats carry no bits",
+            summary: "Beyond the post: group information vs K for V = 1024, uniform prior, and Zipf policies of increasing concentration (rb, 95% CI; exact for the uniform policy), against log2(K+1).",
             xLabel: "rollouts per prompt K", yLabel: "bits per prompt", logX: true, logY: true, points: points)
         figure.exactSeries = ["uniform policy"]
         figure.keyPosition = "bottom right"
@@ -211,7 +211,7 @@ public enum Reproduce {
         return figure
     }
 
-    /// Beyond the seed: T against bits for per-token, checkpoint:8, sum and graded:4 rewards (on a fixed grid and at the sum's quantiles).
+    /// Beyond the post: T against bits for per-token, checkpoint:8, sum and graded:4 rewards (on a fixed grid and at the sum's quantiles).
     static func tokenRewardModes(_ options: Options) throws -> FigureData {
         let episodes: UInt64 = options.quick ? 20_000 : 200_000
         var points: [FigurePoint] = []
@@ -224,8 +224,8 @@ public enum Reproduce {
             }
         }
         var figure = FigureData(
-            name: "beyond_token_reward_modes", title: "Beyond the seed: how many bits each reward design delivers",
-            summary: "Beyond the seed: information vs T (p = 1/2, no noise) for per-token rewards (T bits), one reward per 8-token checkpoint (floor(T/8) h(2^-8) + h(2^-(T mod 8)); here 8 divides T), the summed reward (H(Binomial(T, 1/2)) ~ 0.5 log2(pi e T / 2): the order-blind sum is the limit, not the scalar, since sum 2^t R_t would carry T bits), and a 4-bit grade on a fixed grid over [0, T] (which loses information as T grows) and at the sum's quantiles (min(4, H(sum)) at most); MC with 95% CI and exact lines.",
+            name: "beyond_token_reward_modes", title: "Beyond the post: how many bits each reward design delivers",
+            summary: "Beyond the post: information vs T (p = 1/2, no noise) for per-token rewards (T bits), one reward per 8-token checkpoint (floor(T/8) h(2^-8) + h(2^-(T mod 8)); here 8 divides T), the summed reward (H(Binomial(T, 1/2)) ~ 0.5 log2(pi e T / 2): the order-blind sum is the limit, not the scalar, since sum 2^t R_t would carry T bits), and a 4-bit grade on a fixed grid over [0, T] (which loses information as T grows) and at the sum's quantiles (min(4, H(sum)) at most); MC with 95% CI and exact lines.",
             xLabel: "tokens per episode T", yLabel: "bits per episode", logX: true, logY: true, points: points)
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "top left"

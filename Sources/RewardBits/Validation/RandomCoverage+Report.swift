@@ -67,7 +67,10 @@ public enum RandomCoverageReport {
         public var belowFloor: [Int]
         public var overCovering: [Int]
         public var tooWide: [Int]
-        public var passes: Bool { belowFloor.isEmpty && mean >= meanFloor && overCovering.isEmpty && tooWide.isEmpty }
+        public var outOfRange: [Int]
+        public var passes: Bool {
+            belowFloor.isEmpty && mean >= meanFloor && overCovering.isEmpty && tooWide.isEmpty && outOfRange.isEmpty
+        }
 
         public init(_ outcomes: [RandomCoverage.Outcome]) {
             lowest = outcomes.map(\.coverage).min() ?? 0
@@ -75,6 +78,7 @@ public enum RandomCoverageReport {
             belowFloor = outcomes.filter { $0.coverage < floor }.map(\.setting.index)
             overCovering = outcomes.filter(\.overCovers).map(\.setting.index)
             tooWide = outcomes.filter(\.tooWide).map(\.setting.index)
+            outOfRange = outcomes.filter { $0.outOfRange > 0 }.map(\.setting.index)
         }
 
         public var lines: [String] {
@@ -84,6 +88,7 @@ public enum RandomCoverageReport {
                 String(format: "mean coverage %.4f (floor %.3f)", mean, meanFloor),
                 "coverage above 0.99 with 30 or more rare events expected and intervals not flagged conservative: \(list(overCovering))",
                 "median half-width above 3x the oracle's with 30 or more rare events expected: \(list(tooWide))",
+                "settings with an interval outside [0, bound]: \(list(outOfRange))",
                 passes ? "**the study passes**" : "**the study fails**",
             ]
         }

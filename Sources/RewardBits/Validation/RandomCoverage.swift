@@ -81,6 +81,8 @@ public enum RandomCoverage {
         /// The replicates' mean count of rare events, where the interval
         /// rule counted them.
         public var observedRareEvents: Double?
+        /// Replicates whose reported interval left [0, bound] (must be 0).
+        public var outOfRange: Int = 0
 
         /// Rare events expected per replicate: from the model where it gives
         /// them, else the replicates' mean count.
@@ -115,7 +117,7 @@ public enum RandomCoverage {
                 ("median_halfwidth", .number(medianHalfWidth)), ("oracle_ratio", .optional(oracleRatio)),
                 ("exact_count_coverage", .optional(exactCountCoverage)),
                 ("methods", .object(methods.keys.sorted().map { ($0, .integer(Int64(methods[$0]!))) })),
-                ("seconds", .number(seconds)),
+                ("out_of_range", .integer(Int64(outOfRange))), ("seconds", .number(seconds)),
             ])
         }
     }
@@ -359,6 +361,7 @@ public enum RandomCoverage {
         let start = Date()
         final class Box: @unchecked Sendable {
             var estimates: [Estimate?]
+            var outOfRange = 0
             var error: Error?
             let lock = NSLock()
             init(_ n: Int) { estimates = [Estimate?](repeating: nil, count: n) }
@@ -372,8 +375,12 @@ public enum RandomCoverage {
                 guard i < replicates else { return }
                 let settings = RunSettings(seed: rowSeed &+ UInt64(i), threads: 1, confidence: 0.95)
                 do {
-                    let e = try setting.run(settings).estimate
-                    box.lock.lock(); box.estimates[i] = e; box.lock.unlock()
+                    let result = try setting.run(settings)
+                    let e = result.estimate
+                    // An information's interval stays in [0, bound].
+                    let bound = result.bounds.map(\.1).min() ?? .infinity
+                    let outside = e.low < 0 || e.high > bound * (1 + 1e-6)
+                    box.lock.lock(); box.estimates[i] = e; if outside { box.outOfRange += 1 }; box.lock.unlock()
                 } catch {
                     box.lock.lock(); box.error = error; box.lock.unlock()
                     return
@@ -425,6 +432,6 @@ public enum RandomCoverage {
                        target: target, targetIsReference: setting.exact == nil, referenceStandardError: referenceError,
                        flagged: flagged, medianHalfWidth: median, oracleRatio: sd > 0 ? median / (1.959964 * sd) : nil,
                        exactCountCoverage: countCoverage, methods: methods, seconds: Date().timeIntervalSince(start),
-                       observedRareEvents: observed)
+                       observedRareEvents: observed, outOfRange: box.outOfRange)
     }
 }
