@@ -131,7 +131,8 @@ public struct GroupChannel: Sendable {
         // so values below -1/64 of the top are rare events too.
         let rbTop = min(log2(Double(k) + 1), prior.entropy)
         let rbSplit = RareValues.split(0...rbTop)
-        let rbFloor = noise > 0 ? Double(k) * (log2(noise) - log2(1 - noise)) : 0
+        let flips = flipTail()
+        let rbFloor = flips.floor
         let rbBelow = noise > 0 ? -rbSplit.threshold : -Double.infinity
         let rbRare = noise > 0 ? rbFloor...rbTop : rbSplit.rare
         let rbCommon = noise > 0 ? rbBelow...rbSplit.threshold : rbSplit.common
@@ -146,10 +147,14 @@ public struct GroupChannel: Sendable {
                                                       rareEvents: Self.rareEvents)
                 }
                 let v = statistics.values
-                return try Estimate.rareEventMean(
+                var e = try Estimate.rareEventMean(
                     rare: Stratum(v.rare, observed: v.rareRange, possible: pointwise ? hitRange : rbRare),
                     common: Stratum(v.common, observed: v.commonRange, possible: pointwise ? missRange : rbCommon),
                     level: level, interval: interval, rareEvents: pointwise ? Self.rareEvents : rbRareEvents)
+                // Prompts with more flips than the floor allows for.
+                e.low -= flips.below
+                e.high += flips.above
+                return e
             }
         }
         let estimate = makeEstimate(interval)
@@ -237,9 +242,43 @@ public struct GroupChannel: Sendable {
         }
         guard smallest <= largest else { return (nil, nil) }
         let hitTop = -log2(smallest), missTop = -log2(smallestPrior)
-        let floor = noise > 0 ? Double(groupSize) * (log2(noise) - log2(1 - noise)) : 0
+        let floor = flipTail().floor
         let hits = noise > 0 ? floor...hitTop : -log2(largest)...hitTop
         return (hits, floor...max(floor, missTop))
+    }
+
+    /// How low a noisy prompt's value can go, for the interval's extremes.
+    ///
+    /// A prompt with f flipped rewards is worth at least f log2 rho (pointwise
+    /// and rb alike; see `pointwiseRanges`), and f ~ Binomial(K, eps). The
+    /// floor K log2 rho is reached with probability eps^K: taking it as the
+    /// most extreme value would make every interval as wide as that
+    /// impossibility. So the floor is f0 log2 rho for the least f0 whose
+    /// tail the model bounds below 1e-12 bits: prompts with f >= f0 move the
+    /// mean down by at most `below` = E[f 1{f >= f0}] |log2 rho| and up by at
+    /// most `above` = P(f >= f0) log2(K + 1), which the interval adds to its
+    /// ends.
+    func flipTail() -> (floor: Double, below: Double, above: Double) {
+        guard noise > 0 else { return (0, 0, 0) }
+        let logRho = log2(noise) - log2(1 - noise)
+        let k = groupSize
+        func mass(_ j: Int) -> Double {
+            exp(lgamma(Double(k + 1)) - lgamma(Double(j + 1)) - lgamma(Double(k - j + 1))
+                + Double(j) * log(noise) + Double(k - j) * log1p(-noise))
+        }
+        // Tails from the top down: E[f 1{f >= j}] and P(f >= j).
+        var tailMean = 0.0, tailMass = 0.0
+        var f0 = k + 1
+        var below = 0.0, above = 0.0
+        for j in stride(from: k, through: 1, by: -1) {
+            let m = mass(j)
+            let nextMean = tailMean + Double(j) * m, nextMass = tailMass + m
+            guard nextMean * -logRho <= 1e-12 else { break }
+            (tailMean, tailMass, f0) = (nextMean, nextMass, j)
+            below = tailMean * -logRho
+            above = tailMass * log2(Double(k) + 1)
+        }
+        return (Double(min(f0, k)) * logRho, below, above)
     }
 
     /// Which classes can occur: 1 <= M <= min(K, V); a hit needs M >= 1 and a

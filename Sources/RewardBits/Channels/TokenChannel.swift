@@ -382,7 +382,13 @@ public struct TokenChannel: Sendable {
                             samples: counts.samples, level: level, interval: interval)
                     }
                     let (mean, variance) = counts.affineMoments(offset: offset, coefficients: coefficients)
-                    return try Estimate.studentT(mean: mean, variance: variance, samples: counts.samples, level: level)
+                    // A sum of T independent bounded token terms per episode: no
+                    // rare events carry it (the rule with one stratum).
+                    return try Estimate.rareEventMean(
+                        rare: .impossible,
+                        common: Stratum(count: counts.samples, mean: mean, variance: variance, singleValue: variance == 0,
+                                        possible: nil),
+                        level: level)
                 }
             }
             let estimate = estimator(settings.binomialInterval)

@@ -106,7 +106,7 @@ extension Coverage {
         }
         // Rare hits that are not affine in a count: the noisy single channel
         // and the group pointwise estimator under a uniform prior (the
-        // hit-stratified interval). "Reachable" asks whether any interval
+        // rare-event interval rule). "Reachable" asks whether any interval
         // on the hit count alone could reach the band. In the group rows
         // every hit has nearly the same value (log2 of V/M), so the
         // estimate is nearly affine in the hit count and its coverage is

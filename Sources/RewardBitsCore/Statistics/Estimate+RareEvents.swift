@@ -13,13 +13,17 @@ public struct Stratum: Sendable, Equatable {
     public var singleValue: Bool
     /// The values the model allows in this stratum; nil when none can occur.
     public var possible: ClosedRange<Double>?
+    /// The smallest and largest value seen, where known.
+    public var observed: ClosedRange<Double>?
 
-    public init(count: UInt64, mean: Double, variance: Double, singleValue: Bool, possible: ClosedRange<Double>?) {
+    public init(count: UInt64, mean: Double, variance: Double, singleValue: Bool, possible: ClosedRange<Double>?,
+                observed: ClosedRange<Double>? = nil) {
         self.count = count
         self.mean = count == 0 ? 0 : mean
         self.variance = count < 2 ? 0 : max(0, variance)
         self.singleValue = singleValue || count < 2
         self.possible = possible
+        self.observed = observed
     }
 
     /// A stratum from its moments and observed range; `possible` is widened
@@ -34,7 +38,8 @@ public struct Stratum: Sendable, Equatable {
         // One value seen: the mean is that value, not a rounded sum.
         let single = observed.isSingleValue
         self.init(count: moments.count, mean: single && moments.count > 0 ? observed.minimum : moments.mean,
-                  variance: single ? 0 : moments.variance, singleValue: single, possible: range)
+                  variance: single ? 0 : moments.variance, singleValue: single, possible: range,
+                  observed: observed.minimum <= observed.maximum ? observed.minimum...observed.maximum : nil)
     }
 
     /// The samples of the classes `member` selects, from exact class counts.
@@ -53,7 +58,8 @@ public struct Stratum: Sendable, Equatable {
         let n = members.total
         let (mean, variance) = n > 0 ? members.moments(values: values) : (0, 0)
         self.init(count: n, mean: seen.count == 1 ? seen.first! : mean, variance: seen.count == 1 ? 0 : variance,
-                  singleValue: seen.count <= 1, possible: low <= high ? low...high : nil)
+                  singleValue: seen.count <= 1, possible: low <= high ? low...high : nil,
+                  observed: seen.isEmpty ? nil : seen.min()!...seen.max()!)
     }
 
     /// No samples, and none possible.
@@ -64,6 +70,10 @@ extension Estimate {
     /// Below this many rare events their values' spread is not estimated
     /// from the data: the interval takes the worst case for it instead.
     public static let rareEventsForSpread: UInt64 = 10
+
+    /// From this many rare events on, weights of both signs allow for one
+    /// more at the extremes seen rather than the extremes possible.
+    static let rareEventsForObservedExtremes: UInt64 = 30
 
     /// Up to this share of the samples, rare events get the gamma form of
     /// a weighted count (with the binomial variance); beyond it the normal
@@ -93,7 +103,8 @@ extension Estimate {
     ///   1997) matches the mean and variance and adds, to the end the
     ///   unseen events would move, one more event at the most extreme
     ///   possible weight; weights of both signs get the normal form with
-    ///   that extra event on each side. This is what keeps the coverage when
+    ///   that extra event on each side (from 30 rare events on, at the
+    ///   extremes seen). This is what keeps the coverage when
     ///   the rare values seen so far are not those that carry the mean.
     /// - Too few rare events to trust a spread (fewer than
     ///   `rareEventsForSpread` with weights of both signs): the count at
@@ -215,7 +226,17 @@ extension Estimate {
                 }
                 guard k >= rareEventsForSpread else { return nil }
                 // Weights of both signs: the normal form with one more event
-                // at each extreme.
+                // at each extreme. The possible extremes of a noisy value
+                // can lie far beyond any that occur (f flips bound a prompt
+                // by f log2 rho); from 30 rare events on, the extra events
+                // sit at the extremes seen, as in Tiwari, Clegg and Zou's
+                // variant of the gamma interval (Stat. Methods Med. Res. 15,
+                // 2006).
+                var (up, down) = (up, down)
+                if k >= rareEventsForObservedExtremes, let seen = rare.observed {
+                    up = min(up, max(0, seen.upperBound - common.mean))
+                    down = min(down, max(0, common.mean - seen.lowerBound))
+                }
                 let z = try GSL.normalQuantile(1 - tail)
                 return (y - down - z * (v + down * down).squareRoot(), y + up + z * (v + up * up).squareRoot())
             }
