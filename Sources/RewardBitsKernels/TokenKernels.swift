@@ -281,6 +281,7 @@ struct TokenAggregateKernel: SourceKernel {
         let buffers = EpisodeBuffers(bits)
         let checkpointTables = blockRanges.map { (conditionalBits[$0.to - $0.from]!, marginalBits[$0.to - $0.from]!) }
         let rareTables = blockRanges.map { rareOutcomes[$0.to - $0.from] ?? [] }
+        let blockSizes = blockRanges.map { $0.to - $0.from }
         // Where every checkpoint block lies within one word (C dividing 64
         // or a single short episode), its bits are one word and mask: the
         // same counts as `EpisodeBits.ones`, with no loop per block.
@@ -302,7 +303,8 @@ struct TokenAggregateKernel: SourceKernel {
                     successes += UInt64(r)
                     let (conditional, marginal) = checkpointTables[b]
                     let blockValue = conditional[2 * c + r] - marginal[2 * k + r]
-                    checkpoints.add(blockValue, rare: rareTables[b].isEmpty ? r == 1 : rareTables[b][2 * c + r])
+                    checkpoints.add(blockValue, rare: rareTables[b].isEmpty ? r == 1
+                                        : rareTables[b][(c * (blockSizes[b] + 1) + k) * 2 + r])
                     value += blockValue
                 }
             } else if case .checkpoint = reward {
@@ -314,7 +316,8 @@ struct TokenAggregateKernel: SourceKernel {
                     successes += UInt64(r)
                     let (conditional, marginal) = checkpointTables[b]
                     let blockValue = conditional[2 * c + r] - marginal[2 * k + r]
-                    checkpoints.add(blockValue, rare: rareTables[b].isEmpty ? r == 1 : rareTables[b][2 * c + r])
+                    checkpoints.add(blockValue, rare: rareTables[b].isEmpty ? r == 1
+                                        : rareTables[b][(c * (blockSizes[b] + 1) + k) * 2 + r])
                     value += blockValue
                 }
             } else {

@@ -259,67 +259,75 @@ public struct TokenChannel: Sendable {
     }
 
     /// What the rare events of the checkpoint reward are.
-    static let rareEvents = "rare checkpoint outcomes (a reward, or a flip, of probability at most 1/64)"
+    static let rareEvents = "rare checkpoint outcomes (far from a checkpoint's mean: a reward, or a flip in a correct block)"
 
-    /// A checkpoint's outcome (c correct of n, reward r) is a rare event of
-    /// the interval rule when it has probability at most 1/64: a rewarded
-    /// block of 8 or more tokens (2^-n), a flip in a block that was all
-    /// correct, a reward some flips gave a wrong block. Since x is a fair
-    /// coin, c ~ Binomial(n, 1/2) whatever p is, and P(r = 1 | c) =
-    /// (1 - eps)^c eps^(n - c). Index 2 c + r.
-    func rareCheckpointOutcomes(size n: Int) -> [Bool] {
+    /// The pointwise value of every outcome of a checkpoint of n tokens (c
+    /// correct, k policy ones, reward r; index (c (n + 1) + k) 2 + r), nil
+    /// where it cannot occur: log2 P(r | c) - log2 P(r | k). Every (c, k) can
+    /// occur for 0 < p < 1, while p = 0 or 1 ties c to k.
+    func checkpointOutcomeValues(size n: Int) -> [Double?] {
         let tables = checkpointTables(size: n)
-        let weights = Self.fairBinomial(n)
-        var rare: [Bool] = []
+        var values = [Double?](repeating: nil, count: (n + 1) * (n + 1) * 2)
         for c in 0...n {
-            let one = exp(tables.logConditional[c])
-            rare.append(weights[c] * (1 - one) <= Self.rareOutcomeProbability)
-            rare.append(weights[c] * one <= Self.rareOutcomeProbability)
+            for k in 0...n {
+                if targetBias == 0 && c != n - k { continue }
+                if targetBias == 1 && c != k { continue }
+                let one = exp(tables.logConditional[c]), marginalOne = exp(tables.logMarginal[k])
+                for r in 0...1 {
+                    let conditional = r == 1 ? one : 1 - one
+                    let marginal = r == 1 ? marginalOne : 1 - marginalOne
+                    guard conditional > 0, marginal > 0 else { continue }
+                    values[(c * (n + 1) + k) * 2 + r] = log2(conditional) - log2(marginal)
+                }
+            }
         }
-        return rare
+        return values
     }
 
-    static let rareOutcomeProbability = 1.0 / 64
+    /// Which outcomes of a checkpoint of n tokens are rare events of the
+    /// interval rule (index as `checkpointOutcomeValues`): those whose value
+    /// lies more than 1/64 of the possible range away from the checkpoint's
+    /// exact mean, as a reward does (C bits, probability 2^-C) and a flip in
+    /// an all-correct block (log2 of about C eps); the bulk of unrewarded
+    /// blocks sits within a hair of the mean. The split is fixed by the
+    /// model, never by the data.
+    func rareCheckpointOutcomes(size n: Int) -> [Bool] {
+        let values = checkpointOutcomeValues(size: n)
+        let seen = values.compactMap { $0 }
+        guard let low = seen.min(), let high = seen.max() else { return values.map { _ in false } }
+        let tables = checkpointTables(size: n)
+        let weights = Self.fairBinomial(n)
+        var mean = 0.0
+        for j in 0...n {
+            mean += weights[j] * (Information.binaryEntropy(exp(tables.logMarginal[j]))
+                                  - Information.binaryEntropy(exp(tables.logConditional[j])))
+        }
+        let threshold = (high - low) * RareValues.fraction
+        return values.map { v in v.map { abs($0 - mean) > threshold } ?? false }
+    }
 
     /// Checkpoints per episode.
     var blocksPerEpisode: Int { checkpointBlocks.reduce(0) { $0 + $1.count } }
 
     /// The ranges of one checkpoint's pointwise value over its rare outcomes
-    /// and over the others (checkpoint rewards only; nil where there are none). A block of n tokens with c correct and
-    /// k policy ones is worth log2 P(r | c) - log2 P(r | k); every (c, k) can
-    /// occur for 0 < p < 1, while p = 0 or 1 ties c to k.
+    /// and over the others (checkpoint rewards only; nil where there are none).
     func checkpointBlockRanges() -> (rewarded: ClosedRange<Double>?, unrewarded: ClosedRange<Double>?)? {
         guard case .checkpoint = reward else { return nil }
-        var rewardedLow = Double.infinity, rewardedHigh = -Double.infinity
-        var unrewardedLow = Double.infinity, unrewardedHigh = -Double.infinity
+        var rareLow = Double.infinity, rareHigh = -Double.infinity
+        var otherLow = Double.infinity, otherHigh = -Double.infinity
         for (size, _) in checkpointBlocks {
-            let tables = checkpointTables(size: size)
-            let rareOutcome = rareCheckpointOutcomes(size: size)
-            // Index 1: rare outcomes; 0: the others.
-            var low = [Double.infinity, .infinity], high = [-Double.infinity, -.infinity]
-            for c in 0...size {
-                for k in 0...size {
-                    if targetBias == 0 && c != size - k { continue }
-                    if targetBias == 1 && c != k { continue }
-                    let one = exp(tables.logConditional[c]), marginalOne = exp(tables.logMarginal[k])
-                    for r in 0...1 {
-                        let conditional = r == 1 ? one : 1 - one
-                        let marginal = r == 1 ? marginalOne : 1 - marginalOne
-                        guard conditional > 0, marginal > 0 else { continue }
-                        let value = log2(conditional) - log2(marginal)
-                        let stratum = rareOutcome[2 * c + r] ? 1 : 0
-                        low[stratum] = min(low[stratum], value)
-                        high[stratum] = max(high[stratum], value)
-                    }
+            let values = checkpointOutcomeValues(size: size)
+            let rare = rareCheckpointOutcomes(size: size)
+            for (index, value) in values.enumerated() {
+                guard let value else { continue }
+                if rare[index] {
+                    (rareLow, rareHigh) = (min(rareLow, value), max(rareHigh, value))
+                } else {
+                    (otherLow, otherHigh) = (min(otherLow, value), max(otherHigh, value))
                 }
             }
-            unrewardedLow = min(unrewardedLow, low[0])
-            unrewardedHigh = max(unrewardedHigh, high[0])
-            rewardedLow = min(rewardedLow, low[1])
-            rewardedHigh = max(rewardedHigh, high[1])
         }
-        return (rewardedLow <= rewardedHigh ? rewardedLow...rewardedHigh : nil,
-                unrewardedLow <= unrewardedHigh ? unrewardedLow...unrewardedHigh : nil)
+        return (rareLow <= rareHigh ? rareLow...rareHigh : nil, otherLow <= otherHigh ? otherLow...otherHigh : nil)
     }
 
     /// Checkpoints with p = 1/2, no noise and C dividing T: (offset, slope,

@@ -91,8 +91,9 @@ public struct TokenAggregateTables: Sendable {
     public var blockRanges: [(from: Int, to: Int)]
     public var conditionalBits: [Int: [Double]]
     public var marginalBits: [Int: [Double]]
-    /// Checkpoints: per block size, whether the outcome (c correct, reward
-    /// r), index 2 c + r, is a rare event of the interval rule.
+    /// Checkpoints: per block size n, whether the outcome (c correct, k
+    /// policy ones, reward r), index (c (n + 1) + k) 2 + r, is a rare event of
+    /// the interval rule.
     public var rareCheckpointOutcomes: [Int: [Bool]] = [:]
     /// Sums and grades: log2 P(level | c) and log2 P(level | k), row-major.
     public var levels: Int
