@@ -116,16 +116,7 @@ public struct TokenChannel: Sendable {
                                      - Information.binaryEntropy(noise))
         case .checkpoint:
             var total = CompensatedSum()
-            for (size, count) in checkpointBlocks {
-                let tables = checkpointTables(size: size)
-                let weights = Self.fairBinomial(size)
-                var block = 0.0
-                for j in 0...size {
-                    block += weights[j] * (Information.binaryEntropy(exp(tables.logMarginal[j]))
-                                           - Information.binaryEntropy(exp(tables.logConditional[j])))
-                }
-                total.add(Double(count) * block)
-            }
+            for (size, count) in checkpointBlocks { total.add(Double(count) * checkpointInformation(size: size)) }
             return total.value
         case .sum, .graded, .gradedQuantile:
             let tables = aggregateTables()
@@ -261,6 +252,20 @@ public struct TokenChannel: Sendable {
     /// What the rare events of the checkpoint reward are.
     static let rareEvents = "rare checkpoint outcomes (far from a checkpoint's mean: a reward, or a flip in a correct block)"
 
+    /// The information one checkpoint of n tokens carries (its pointwise
+    /// value's mean): E_k h(P(r = 1 | k)) - E_c h(P(r = 1 | c)), with k and c
+    /// both Binomial(n, 1/2) since x is a fair coin.
+    func checkpointInformation(size n: Int) -> Double {
+        let tables = checkpointTables(size: n)
+        let weights = Self.fairBinomial(n)
+        var block = 0.0
+        for j in 0...n {
+            block += weights[j] * (Information.binaryEntropy(exp(tables.logMarginal[j]))
+                                   - Information.binaryEntropy(exp(tables.logConditional[j])))
+        }
+        return block
+    }
+
     /// The pointwise value of every outcome of a checkpoint of n tokens (c
     /// correct, k policy ones, reward r; index (c (n + 1) + k) 2 + r), nil
     /// where it cannot occur: log2 P(r | c) - log2 P(r | k). Every (c, k) can
@@ -295,13 +300,7 @@ public struct TokenChannel: Sendable {
         let values = checkpointOutcomeValues(size: n)
         let seen = values.compactMap { $0 }
         guard let low = seen.min(), let high = seen.max() else { return values.map { _ in false } }
-        let tables = checkpointTables(size: n)
-        let weights = Self.fairBinomial(n)
-        var mean = 0.0
-        for j in 0...n {
-            mean += weights[j] * (Information.binaryEntropy(exp(tables.logMarginal[j]))
-                                  - Information.binaryEntropy(exp(tables.logConditional[j])))
-        }
+        let mean = checkpointInformation(size: n)
         let threshold = (high - low) * RareValues.fraction
         return values.map { v in v.map { abs($0 - mean) > threshold } ?? false }
     }

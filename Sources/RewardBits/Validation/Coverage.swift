@@ -84,33 +84,8 @@ public enum Coverage {
     /// Runs `row` `replicates` times, in parallel over `threads` workers (each
     /// replicate on one thread, so results do not depend on `threads`).
     public static func run(_ row: Row, replicates: Int, baseSeed: UInt64, threads: Int) throws -> Result {
-        final class Box: @unchecked Sendable {
-            var estimates: [Estimate?]
-            var error: Error?
-            let lock = NSLock()
-            init(_ n: Int) { estimates = [Estimate?](repeating: nil, count: n) }
-        }
-        let box = Box(replicates)
         let rowSeed = SplitMix64.mix(baseSeed ^ stableHash(row.name))
-        let next = ReplicateCounter(0)
-        let work: @Sendable (Int) -> Void = { _ in
-            while true {
-                let i = next.increment()
-                guard i < replicates else { return }
-                var settings = RunSettings(seed: rowSeed &+ UInt64(i), threads: 1, confidence: 0.95)
-                settings.showProgress = false
-                do {
-                    let e = try row.run(settings)
-                    box.lock.lock(); box.estimates[i] = e; box.lock.unlock()
-                } catch {
-                    box.lock.lock(); box.error = error; box.lock.unlock()
-                    return
-                }
-            }
-        }
-        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
-        if let error = box.error { throw error }
-        let estimates = box.estimates.compactMap { $0 }
+        let estimates = try Coverage.replicates(replicates, rowSeed: rowSeed, threads: threads) { try row.run($0) }
         let covered = estimates.filter { $0.contains(row.target) }.count
         let zs = estimates.compactMap { $0.z(against: row.target) }
         let meanZ = zs.isEmpty ? nil : zs.reduce(0, +) / Double(zs.count)
@@ -181,6 +156,43 @@ extension Coverage {
         }
         return total.value
     }
+}
+
+extension Coverage {
+    /// Runs `run` for replicates 0..<count, replicate i with seed rowSeed + i
+    /// on one thread, in parallel over `threads` workers (so the results do
+    /// not depend on `threads`), in replicate order.
+    static func replicates<T: Sendable>(_ count: Int, rowSeed: UInt64, threads: Int,
+                                        _ run: @escaping @Sendable (RunSettings) throws -> T) throws -> [T] {
+        let box = ReplicateResults<T>(count)
+        let next = ReplicateCounter(0)
+        let work: @Sendable (Int) -> Void = { _ in
+            while true {
+                let i = next.increment()
+                guard i < count else { return }
+                var settings = RunSettings(seed: rowSeed &+ UInt64(i), threads: 1, confidence: 0.95)
+                settings.showProgress = false
+                do {
+                    let result = try run(settings)
+                    box.lock.lock(); box.results[i] = result; box.lock.unlock()
+                } catch {
+                    box.lock.lock(); box.error = error; box.lock.unlock()
+                    return
+                }
+            }
+        }
+        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+        if let error = box.error { throw error }
+        return box.results.compactMap { $0 }
+    }
+}
+
+/// Replicates' results as they finish, and the first error.
+final class ReplicateResults<T>: @unchecked Sendable {
+    var results: [T?]
+    var error: Error?
+    let lock = NSLock()
+    init(_ n: Int) { results = [T?](repeating: nil, count: n) }
 }
 
 /// A locked counter for handing out replicate numbers.

@@ -212,17 +212,24 @@ public enum RandomCoverage {
         return UInt64(max(100, min(wanted, cap)).rounded())
     }
 
+    /// A prior, a policy, noise and an estimator for `single` or `group`.
+    static func model(_ draws: inout Draws, vocabularySize v: UInt64, file: (String) -> String) throws
+        -> (prior: DistributionSpec, policy: DistributionSpec, noise: Double, estimator: EstimatorKind,
+            q: SymbolDistribution, pi: SymbolDistribution) {
+        let prior = try distribution(&draws, vocabularySize: v, path: file("prior"))
+        let policy = try distribution(&draws, vocabularySize: v, path: file("policy"))
+        let eps = noise(&draws)
+        let estimator: EstimatorKind = draws.pick([.pointwise, .rb])
+        return (prior, policy, eps, estimator, try SymbolDistribution(prior, vocabularySize: v, option: "--prior"),
+                try SymbolDistribution(policy, vocabularySize: v, option: "--policy"))
+    }
+
     static func draw(_ draws: inout Draws, index: Int, limits: Limits, folder: String) throws -> Setting? {
         func file(_ role: String) -> String { "\(folder)/setting\(index)-\(role).txt" }
         switch draws.pick(["single", "group", "token", "sft"]) {
         case "single":
             let v = UInt64(draws.logInteger(2, 1 << 20))
-            let prior = try distribution(&draws, vocabularySize: v, path: file("prior"))
-            let policy = try distribution(&draws, vocabularySize: v, path: file("policy"))
-            let eps = noise(&draws)
-            let estimator: EstimatorKind = draws.pick([.pointwise, .rb])
-            let q = try SymbolDistribution(prior, vocabularySize: v, option: "--prior")
-            let pi = try SymbolDistribution(policy, vocabularySize: v, option: "--policy")
+            let (prior, policy, eps, estimator, q, pi) = try model(&draws, vocabularySize: v, file: file)
             let hit = hitProbability(prior: q, policy: pi, groupSize: 1)
             let n = sampleCount(&draws, rarePerSample: estimator == .pointwise ? hit : nil, workPerSample: 1, limits: limits)
             let channel = try SingleChannel(vocabularySize: v, prior: prior, policy: policy, noise: eps, estimator: estimator,
@@ -236,12 +243,7 @@ public enum RandomCoverage {
         case "group":
             let v = UInt64(draws.logInteger(2, 1 << 20))
             let k = draws.logInteger(1, 256)
-            let prior = try distribution(&draws, vocabularySize: v, path: file("prior"))
-            let policy = try distribution(&draws, vocabularySize: v, path: file("policy"))
-            let eps = noise(&draws)
-            let estimator: EstimatorKind = draws.pick([.pointwise, .rb])
-            let q = try SymbolDistribution(prior, vocabularySize: v, option: "--prior")
-            let pi = try SymbolDistribution(policy, vocabularySize: v, option: "--policy")
+            let (prior, policy, eps, estimator, q, pi) = try model(&draws, vocabularySize: v, file: file)
             let hit = hitProbability(prior: q, policy: pi, groupSize: k)
             // The noisy kernel costs about a hundred noiseless rollouts per rollout.
             let work = Double(k) * (eps > 0 ? 100 : 1)
@@ -359,37 +361,15 @@ public enum RandomCoverage {
     public static func run(_ setting: Setting, replicates: Int, baseSeed: UInt64, threads: Int,
                            limits: Limits) throws -> Outcome {
         let start = Date()
-        final class Box: @unchecked Sendable {
-            var estimates: [Estimate?]
-            var outOfRange = 0
-            var error: Error?
-            let lock = NSLock()
-            init(_ n: Int) { estimates = [Estimate?](repeating: nil, count: n) }
-        }
-        let box = Box(replicates)
         let rowSeed = SplitMix64.mix(baseSeed ^ stableHash(setting.command) ^ UInt64(setting.index))
-        let next = ReplicateCounter(0)
-        let work: @Sendable (Int) -> Void = { _ in
-            while true {
-                let i = next.increment()
-                guard i < replicates else { return }
-                let settings = RunSettings(seed: rowSeed &+ UInt64(i), threads: 1, confidence: 0.95)
-                do {
-                    let result = try setting.run(settings)
-                    let e = result.estimate
-                    // An information's interval stays in [0, bound].
-                    let bound = result.bounds.map(\.1).min() ?? .infinity
-                    let outside = e.low < 0 || e.high > bound * (1 + 1e-6)
-                    box.lock.lock(); box.estimates[i] = e; if outside { box.outOfRange += 1 }; box.lock.unlock()
-                } catch {
-                    box.lock.lock(); box.error = error; box.lock.unlock()
-                    return
-                }
-            }
+        let runs = try Coverage.replicates(replicates, rowSeed: rowSeed, threads: threads) { settings in
+            let result = try setting.run(settings)
+            // An information's interval stays in [0, bound].
+            let bound = result.bounds.map(\.1).min() ?? .infinity
+            return (estimate: result.estimate, outside: result.estimate.low < 0 || result.estimate.high > bound * (1 + 1e-6))
         }
-        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
-        if let error = box.error { throw error }
-        let estimates = box.estimates.compactMap { $0 }
+        let estimates = runs.map(\.estimate)
+        let outOfRange = runs.filter(\.outside).count
         let halfWidths = estimates.map(\.halfWidth).sorted()
         let median = halfWidths[halfWidths.count / 2]
 
@@ -432,6 +412,6 @@ public enum RandomCoverage {
                        target: target, targetIsReference: setting.exact == nil, referenceStandardError: referenceError,
                        flagged: flagged, medianHalfWidth: median, oracleRatio: sd > 0 ? median / (1.959964 * sd) : nil,
                        exactCountCoverage: countCoverage, methods: methods, seconds: Date().timeIntervalSince(start),
-                       observedRareEvents: observed, outOfRange: box.outOfRange)
+                       observedRareEvents: observed, outOfRange: outOfRange)
     }
 }
