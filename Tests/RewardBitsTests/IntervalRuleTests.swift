@@ -219,7 +219,7 @@ struct IntervalRuleTests {
 
     static func floor(_ seeds: Int) -> Double { 0.95 - 5 * (0.95 * 0.05 / Double(seeds)).squareRoot() }
 
-    @Test("the three failing commands of issue 26 cover over 100 seeds")
+    @Test("the three failing commands of issue 26 cover over 100 seeds, and a --target-halfwidth run over 40")
     func issueCommands() throws {
         let single = try SingleChannel(vocabularySize: 1 << 20, prior: .zipf(1), rollouts: 1_000_000).precomputingExact()
         let token = try TokenChannel(length: 64, episodes: 10_000, noise: 0.001, reward: .checkpoint(16)).precomputingExact()
@@ -234,6 +234,18 @@ struct IntervalRuleTests {
             let c = try Self.coverage(make, seeds: seeds)
             #expect(c >= Self.floor(seeds), "\(name): coverage \(c) over \(seeds) seeds")
         }
+        // --target-halfwidth at half the exact value, on rare Zipf hits.
+        let capped = try SingleChannel(vocabularySize: 1 << 20, prior: .zipf(1), rollouts: 1 << 30).precomputingExact()
+        let target = capped.exactValue() / 2
+        let targetSeeds = 40
+        let c = try Self.coverage({ seed in
+            var settings = testSettings(seed: seed, threads: 2)
+            settings.stopping = try SequentialStopping(targetHalfWidth: target)
+            let result = try capped.run(settings: settings)
+            #expect(result.targetReached == true)
+            return result
+        }, seeds: targetSeeds)
+        #expect(c >= Self.floor(targetSeeds), "--target-halfwidth \(target): coverage \(c) over \(targetSeeds) seeds")
     }
 
     /// The randomized study's fast tier: 40 settings drawn from the whole
