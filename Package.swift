@@ -2,9 +2,9 @@
 import PackageDescription
 
 // The hot loops (Sources/RewardBitsKernels) are compiled three times: portable,
-// for x86-64-v3 (AVX2) and for x86-64-v4 (AVX-512). The two wide copies are
-// folders of symbolic links to the same files (scripts/link-kernels keeps them
-// in step); the engine picks the widest copy the CPU supports at run time.
+// for x86-64-v3 (AVX2) and for x86-64-v4 (AVX-512). The two wide copies'
+// folders are symbolic links to the portable one; the engine picks the
+// widest copy the CPU supports at run time.
 //
 // LLVM's x86 "cmov converter" turns selects on random data (an alias draw's
 // coin, "is this token new") back into branches, which then mispredict about
@@ -34,6 +34,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `swift package generate-documentation --target RewardBits` (DocC).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C interop with GSL lives here and only here.

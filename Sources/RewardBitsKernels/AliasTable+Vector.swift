@@ -19,7 +19,7 @@ extension UniformSymbols: KernelSymbolSampler {
 }
 
 extension AliasTable: KernelSymbolSampler {
-    /// Eight draws per step from 16 words read in place (`rb_alias_pick8`:
+    /// Eight draws per step from 16 words read in place (`bitops_alias_pick8`:
     /// one gather of the eight columns in the AVX-512 copy). Every alias
     /// draw reads a uniformly random column, whatever the distribution, so
     /// at V = 2^16 (a 512 KiB table) the scalar picks waited on L1 misses one
@@ -44,7 +44,7 @@ extension AliasTable: KernelSymbolSampler {
                 }
                 let words = source.nextWords(upTo: 16)
                 if words.count == 16 {
-                    rb_alias_pick8(words.baseAddress!, base, UInt32(bits), symbols + done)
+                    bitops_alias_pick8(words.baseAddress!, base, UInt32(bits), symbols + done)
                     done &+= 8
                     continue
                 }

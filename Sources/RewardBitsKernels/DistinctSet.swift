@@ -17,8 +17,8 @@ protocol DistinctSet {
 }
 
 extension DistinctSet {
-    /// One insert at a time. The hash set's probes branch anyway; a
-    /// branch-free count measured 0.91-0.93x there (V = 100000, K = 80).
+    /// One insert at a time: the hash set's probes branch anyway, and a
+    /// branch-free count was slower there (bench-results/canonical.md).
     @inline(__always)
     mutating func insert(_ tokens: UnsafePointer<UInt32>, count: Int) -> Int {
         var fresh = 0
@@ -91,10 +91,9 @@ struct HashedDistinctSet: DistinctSet {
 /// A stamp per symbol (V <= 2^16): the number of the group that last saw it.
 /// A reset is one increment (the stamps are cleared when it wraps), so a
 /// group costs one load, compare and store per token and nothing after. It
-/// replaced a V-bit bitmap cleared word by word after each group: 1.2-1.7x
-/// on a Zen 5 for K = 32 (AVX2) and K = 48-64 (both copies), V = 10 to
-/// 60000, though the stamps (up to 128 KiB) do not stay in L1 as the bitmap
-/// (8 KiB) did.
+/// beat a V-bit bitmap cleared word by word after each group, though the
+/// stamps (up to 128 KiB) do not stay in L1 as the bitmap (8 KiB) did
+/// (bench-results/canonical.md).
 struct StampedDistinctSet: DistinctSet {
     let stamps: UnsafeMutablePointer<UInt16>
     let count: Int
@@ -118,12 +117,12 @@ struct StampedDistinctSet: DistinctSet {
     @inline(__always)
     func contains(_ token: UInt32) -> Bool { stamps[Int(token)] == stamp }
 
-    /// Without a branch per token (`rb_stamp_tokens`): the compiler turned
+    /// Without a branch per token (`bitops_stamp_tokens`): the compiler turned
     /// the generic loop's count into one, and with a concentrated policy
     /// repeats are common and unpredictable.
     @inline(__always)
     mutating func insert(_ tokens: UnsafePointer<UInt32>, count: Int) -> Int {
-        Int(rb_stamp_tokens(stamps, tokens, Int32(count), stamp))
+        Int(bitops_stamp_tokens(stamps, tokens, Int32(count), stamp))
     }
 
     @inline(__always)

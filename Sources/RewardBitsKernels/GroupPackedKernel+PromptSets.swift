@@ -1,15 +1,16 @@
 import Foundation
+import RewardBitsCore
 import CBitOps
 
 extension GroupPackedKernel {
     #if REWARDBITS_AVX2
     /// Whether the AVX2 copy counts groups of K <= 32 by the lane-wise
     /// network (`PromptSets`) rather than the stamps: always, unless
-    /// REWARDBITS_GROUP_DISTINCT=stamps (to measure the stamps).
-    static let sortsByLanes = ProcessInfo.processInfo.environment["REWARDBITS_GROUP_DISTINCT"] != "stamps"
+    /// `KernelChoices.groupDistinct` says stamps.
+    static let sortsByLanes = KernelChoices.groupDistinct != .stamps
     #endif
 
-    /// Prompts handed to `rb_group_classes16` sixteen at a time: whole sets
+    /// Prompts handed to `bitops_group_classes16` sixteen at a time: whole sets
     /// straight from a batch, the rest staged (tokens and answers copied)
     /// until the next batch completes the set, and a last short set padded
     /// with copies of its first prompt whose classes are not counted. A
@@ -43,7 +44,7 @@ extension GroupPackedKernel {
         @inline(__always)
         func count(_ tokens: UnsafePointer<UInt32>, answers: UnsafePointer<UInt32>?, lanes: Int,
                    into counts: UnsafeMutableBufferPointer<UInt64>) {
-            rb_group_classes16(tokens, Int32(k), answers, classes)
+            bitops_group_classes16(tokens, Int32(k), answers, classes)
             for g in 0..<lanes { counts[Int(classes[g])] &+= 1 }
         }
 

@@ -55,7 +55,7 @@ struct SFTExpertKernel<Prior: KernelSymbolSampler>: SourceKernel {
                         let shift = UInt64(within?.draw(&source) ?? 0)
                         let positive = Int((answer + shift) % vocabularySize)
                         positives[i] = positive
-                        rb_prefetch(base + positive)
+                        bitops_prefetch(base + positive)
                     }
                     for i in 0..<batch { moments.add(offset + surprise[positives[i]], rare: false) }
                     done += batch
@@ -157,5 +157,37 @@ struct SFTPackedKernel: SourceKernel {
             statistics.add(information: information, rollouts: drawn)
         }
         return BlockResult(statistics: statistics, rollouts: statistics.rollouts)
+    }
+}
+
+extension KernelSet: SFTKernelFactory {
+    public static func sftExpert(prior: AnySymbolSampler, vocabularySize: UInt64, goodSetSize: UInt64, surprise: [Double],
+                                 offset: Double, center: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments> {
+        switch prior {
+        case .uniform(let q):
+            return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
+                                   offset: offset, center: center, binWidth: binWidth))
+        case .alias(let q):
+            return SpecializedKernel(SFTExpertKernel(prior: q, vocabularySize: vocabularySize, goodSetSize: goodSetSize, surprise: surprise,
+                                   offset: offset, center: center, binWidth: binWidth))
+        }
+    }
+
+    public static func sftFiltered(prior: AnySymbolSampler, policy: AnySymbolSampler, surprise: [Double], constant: Double,
+                                   binWidth: Double?) -> any BlockKernel<RatioMoments> {
+        if case .uniform(let q) = prior, case .uniform(let p) = policy, q == p, surprise.isEmpty,
+           let packing = PackedFields(vocabularySize: p.vocabularySize) {
+            return SpecializedKernel(SFTPackedKernel(packing: packing, information: constant, binWidth: binWidth))
+        }
+        switch (prior, policy) {
+        case (.uniform(let q), .uniform(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        case (.uniform(let q), .alias(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        case (.alias(let q), .uniform(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        case (.alias(let q), .alias(let p)):
+            return SpecializedKernel(SFTFilteredKernel(prior: q, policy: p, surprise: surprise, constant: constant, binWidth: binWidth))
+        }
     }
 }

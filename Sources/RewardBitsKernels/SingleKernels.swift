@@ -88,7 +88,7 @@ struct SinglePointwiseKernel<Policy: KernelSymbolSampler, Prior: KernelSymbolSam
                     prior.fillSymbols(answers, count: batch, from: &source)
                     if prefetchValues, let base = table.baseAddress {
                         // A token's four values share one 32-byte run.
-                        for j in 0..<batch { rb_prefetch(base + 4 * Int(rollouts[j])) }
+                        for j in 0..<batch { bitops_prefetch(base + 4 * Int(rollouts[j])) }
                     }
                     let flipped = flips?.word(&source) ?? 0
                     for j in 0..<batch {
@@ -132,7 +132,7 @@ struct SingleRBKernel<Policy: KernelSymbolSampler>: SourceKernel {
                     let batch = min(64, samples - done)
                     policy.fillSymbols(rollouts, count: batch, from: &source)
                     if prefetchValues, let base = table.baseAddress {
-                        for j in 0..<batch { rb_prefetch(base + Int(rollouts[j])) }
+                        for j in 0..<batch { bitops_prefetch(base + Int(rollouts[j])) }
                     }
                     for j in 0..<batch {
                         let index = constant ? 0 : Int(rollouts[j])
@@ -346,4 +346,50 @@ struct ValueOccurrences: ~Copyable {
     }
 
     deinit { counts.deallocate() }
+}
+
+extension KernelSet: SingleKernelFactory {
+    public static func singlePointwiseUniformPrior(policy: AnySymbolSampler, vocabularySize: UInt64, noise: Double)
+        -> any BlockKernel<ClassCounts>
+    {
+        if case .uniform = policy, let packing = PackedFields(vocabularySize: vocabularySize) {
+            return SpecializedKernel(SinglePackedKernel(packing: packing, noise: noise))
+        }
+        switch policy {
+        case .uniform(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
+        case .alias(let p): return SpecializedKernel(SinglePointwiseUniformPriorKernel(policy: p, vocabularySize: vocabularySize, noise: noise))
+        }
+    }
+
+    public static func singlePointwise(policy: AnySymbolSampler, prior: AliasTable, noise: Double, table: [Double],
+                                       center: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments> {
+        switch policy {
+        case .uniform(let p):
+            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))
+        case .alias(let p):
+            return SpecializedKernel(SinglePointwiseKernel(policy: p, prior: prior, noise: noise, table: table, center: center, binWidth: binWidth))
+        }
+    }
+
+    public static func singleRB(policy: AnySymbolSampler, table: [Double], constant: Bool, center: Double,
+                                rareThreshold: Double, binWidth: Double?) -> any BlockKernel<StratifiedMoments> {
+        switch policy {
+        case .uniform(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
+        case .alias(let p): return SpecializedKernel(SingleRBKernel(policy: p, table: table, constant: constant, center: center, rareThreshold: rareThreshold, binWidth: binWidth))
+        }
+    }
+
+    public static func singlePlugin(policy: AnySymbolSampler, prior: AnySymbolSampler, vocabularySize: UInt64,
+                                    noise: Double) -> any BlockKernel<PluginStatistics> {
+        switch (policy, prior) {
+        case (.uniform(let p), .uniform(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        case (.uniform(let p), .alias(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        case (.alias(let p), .uniform(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        case (.alias(let p), .alias(let q)):
+            return SpecializedKernel(SinglePluginKernel(policy: p, prior: q, vocabularySize: vocabularySize, noise: noise))
+        }
+    }
 }

@@ -104,7 +104,7 @@ struct EpisodeBits {
             let live = masks[c]
             let (xw, sw, ew) = chunk(&source, live: live)
             let rw = (~(xw ^ sw) & live) ^ ew
-            total &+= rb_token_counts(xw, rw, ew)
+            total &+= bitops_token_counts(xw, rw, ew)
         }
         return total
     }
@@ -392,5 +392,25 @@ struct TokenPluginKernel: SourceKernel {
         }
         buffers.release()
         return BlockResult(statistics: statistics, rollouts: UInt64(samples))
+    }
+}
+
+extension KernelSet: TokenKernelFactory {
+    public static func tokenPerToken(length: Int, targetBias: Double, noise: Double, valueOffset: Double,
+                                     valueCoefficients: [Double], binWidth: Double?) -> any BlockKernel<TokenStatistics> {
+        SpecializedKernel(TokenKernel(length: length, targetBias: targetBias, noise: noise, valueOffset: valueOffset,
+                    valueCoefficients: valueCoefficients, binWidth: binWidth))
+    }
+
+    public static func tokenAggregate(tables: TokenAggregateTables, center: Double, binWidth: Double?)
+        -> any BlockKernel<TokenStatistics>
+    {
+        SpecializedKernel(TokenAggregateKernel(tables: tables, center: center, binWidth: binWidth))
+    }
+
+    public static func tokenPlugin(length: Int, targetBias: Double, noise: Double, reward: TokenReward,
+                                   rewardAlphabet: Int, levelOfSum: [Int]) -> any BlockKernel<PluginStatistics> {
+        SpecializedKernel(TokenPluginKernel(length: length, targetBias: targetBias, noise: noise, reward: reward,
+                          rewardAlphabet: rewardAlphabet, levelOfSum: levelOfSum))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RewardBits
+@_spi(Testing) import RewardBitsCore
 
 /// Monte-Carlo estimates against exact values: each must lie within 5
 /// standard errors (fixed seeds; a correct estimator fails with probability
@@ -299,7 +300,7 @@ struct ChannelTests {
         let squares = counts.reduce(UInt128(0)) { $0 + UInt128($1) * UInt128($1) }
         let sampler = AnySymbolSampler.uniform(UniformSymbols(vocabularySize: v))
         for set in InstructionSet.allCases.filter(\.isSupported) {
-            let kernel = set.kernels.sftFiltered(prior: sampler, policy: sampler, surprise: [], constant: Double(bits),
+            let kernel = set.kernels(as: (any SFTKernelFactory.Type).self).sftFiltered(prior: sampler, policy: sampler, surprise: [], constant: Double(bits),
                                                  binWidth: nil)
             let result = kernel.run(block: 5, samples: positives, stream: key, generator: .philox)
             let s = result.statistics
@@ -324,7 +325,7 @@ struct ChannelTests {
             for table in tables {
                 for skip in 0...17 {
                     let key = StreamKey(seed: 42, block: UInt64(skip))
-                    let drawn = set.kernels.aliasSymbols(table, stream: key, skip: skip, sizes: sizes + sizes + sizes)
+                    let drawn = set.testHooks.aliasSymbols(table, stream: key, skip: skip, sizes: sizes + sizes + sizes)
                     var source = WordSource(PhiloxStream(key))
                     for _ in 0..<skip { _ = source.next() }
                     var expected = [UInt32](repeating: 0, count: drawn.count)
@@ -375,8 +376,8 @@ struct ChannelTests {
                 let answers = prompts.map { p in next() % 2 == 0 ? p[Int(next() % UInt64(p.count))] : UInt32(next() % 65536) }
                 let expectedRB = prompts.map { Set($0).count }
                 let expectedPointwise = zip(prompts, answers).map { 2 * Set($0).count + ($0.contains($1) ? 1 : 0) }
-                if set.kernels.groupClasses16(prompts, answers: nil) != expectedRB { wrong += 1 }
-                if set.kernels.groupClasses16(prompts, answers: answers) != expectedPointwise { wrong += 1 }
+                if set.testHooks.groupClasses16(prompts, answers: nil) != expectedRB { wrong += 1 }
+                if set.testHooks.groupClasses16(prompts, answers: answers) != expectedPointwise { wrong += 1 }
             }
             #expect(wrong == 0, "\(set): \(wrong) of \(2 * sets.count) sets of 16 prompts wrong")
         }
@@ -412,8 +413,8 @@ struct ChannelTests {
             var wrong: [[UInt32]] = []
             for (i, x) in groups.enumerated() {
                 let y = groups[(i + 1)...].first { $0.count == x.count } ?? x.reversed()
-                let counts = set.kernels.distinctTokensBySorting(x, pairedWith: y)
-                let swapped = set.kernels.distinctTokensBySorting(y, pairedWith: x)
+                let counts = set.testHooks.distinctTokensBySorting(x, pairedWith: y)
+                let swapped = set.testHooks.distinctTokensBySorting(y, pairedWith: x)
                 if counts != (Set(x).count, Set(x).count, Set(y).count) || swapped.paired != Set(y).count || swapped.partner != Set(x).count {
                     wrong.append(x)
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RewardBits
+@_spi(Testing) import RewardBitsCore
 
 @Suite("Philox4x32-10")
 struct PhiloxTests {
@@ -517,7 +518,7 @@ struct DistributionTests {
             .map { SIMD4<UInt64>($0[0], $0[1], $0[2], $0[3]) }
         for set in InstructionSet.allCases.filter(\.isSupported) {
             for deposit in [BitDeposit.instruction, .lanes] {
-                let got = set.kernels.bernoulliChunks(probability: p, stream: key, live: masks, count: 3000, deposit: deposit)
+                let got = set.testHooks.bernoulliChunks(probability: p, stream: key, live: masks, count: 3000, deposit: deposit)
                 let first = got.indices.first { got[$0] != expected[$0] }
                 #expect(got.count == expected.count && first == nil, "p = \(p), \(set), \(deposit): chunk \(first ?? -1) differs")
             }
@@ -561,7 +562,7 @@ struct DistributionTests {
         for set in InstructionSet.allCases.filter(\.isSupported) {
             var wrong = 0
             for (bits, shifts, masks) in cases {
-                let got = set.kernels.depositBitsByLanes(bits, shifts: shifts, masks: masks)
+                let got = set.testHooks.depositBitsByLanes(bits, shifts: shifts, masks: masks)
                 let expected = SIMD4((0..<4).map { deposit(bits, shifts[$0], masks[$0]) })
                 if got != expected { wrong += 1 }
             }

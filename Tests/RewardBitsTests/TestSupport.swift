@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RewardBits
+@_spi(Testing) import RewardBitsCore
 
 /// Mutual information I(S; O) in bits, from the definition, over an explicit
 /// joint distribution given as (s, observation, probability) triples.
@@ -194,4 +195,9 @@ extension CLI {
         let after = try? Data(contentsOf: url)
         return KillReport(stalledWrite: stalled, checkpointBefore: before, checkpointAfter: after, temporary: temporary)
     }
+}
+
+extension InstructionSet {
+    /// This copy's kernel internals (`KernelTestHooks`).
+    var testHooks: any KernelTestHooks.Type { kernels(as: (any KernelTestHooks.Type).self) }
 }

@@ -45,22 +45,6 @@ public struct ChannelResult: Sendable {
     public var unitsPerCPUSecond: Double { cpuSeconds > 0 ? throughputUnits / cpuSeconds : 0 }
 }
 
-/// The version of the mapping from (seed, block, spec) to random words and of
-/// the way kernels consume them. Bump it whenever any estimate for a fixed
-/// seed would change; checkpoints and outputs record it.
-///
-/// 1: scalar kernels. 2: packed fields from 16-word vectors for uniform
-/// power-of-two vocabularies, 256-token episode chunks, vectorised exact
-/// Bernoulli rounds, filtered-SFT rollouts by whole vectors. 3: the token
-/// channel's 256-lane exact Bernoulli words (noise flips, and targets when
-/// p != 1/2) finish their undecided lanes packed into one word
-/// (`BernoulliWords.words4`); every other channel draws as in 2. 4: those
-/// words take 8 packed rounds before the first test for open lanes, not 10
-/// (`BernoulliWords.uncheckedPackedRounds`); every other channel as in 3.
-public enum StreamFormat {
-    public static let version = 4
-}
-
 /// Which estimator a channel uses.
 public enum EstimatorKind: String, Sendable, CaseIterable {
     /// Sample mean of log2 P(obs | S) - log2 P(obs).

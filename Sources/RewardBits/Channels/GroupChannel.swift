@@ -6,7 +6,7 @@ import Foundation
 /// + E[psi(Q)], Q the prior mass of the distinct tokens; for uniform q and pi
 /// E[f(M)] over the occupancy distribution of M, the number of distinct
 /// tokens. Bounds: log2(M + 1) per prompt, log2(K + 1) overall.
-public struct GroupChannel: Sendable {
+public struct GroupChannel: Channel {
     public let vocabularySize: UInt64
     public let groupSize: Int
     public let prompts: UInt64
@@ -108,7 +108,7 @@ public struct GroupChannel: Sendable {
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = settings.blockSize ?? defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
-        let runner = ChannelRun(channel: "group", parameters: parameters, settings: settings)
+        let runner = ChannelRun(channel: Self.name, parameters: parameters, settings: settings)
         let exact = precomputedExact ?? exactValues()
         let k = groupSize
         let level = settings.confidence
@@ -174,7 +174,7 @@ public struct GroupChannel: Sendable {
         var priorAlias: AliasTable?
         if !prior.isUniform, case .alias(let table) = try prior.makeSampler() { priorAlias = table }
 
-        let kernels = settings.kernels
+        let kernels = settings.kernels(as: (any GroupKernelFactory.Type).self)
         let kernel: any BlockKernel<GroupStatistics>
         if noise > 0 {
             kernel = kernels.groupNoisy(
@@ -308,4 +308,41 @@ public struct GroupChannel: Sendable {
         }
         return values
     }
+}
+
+extension GroupChannel {
+    public static let name = "group"
+    public static let sampleName = "prompts"
+    public var sampleCount: UInt64 { prompts }
+    public func exactInformation() -> Double? { (precomputedExact ?? exactValues()).information }
+
+    public var exactExtras: [(String, Double)] {
+        (precomputedExact ?? exactValues()).meanLog2DistinctPlus1.map { [("mean_log2_M_plus_1", $0)] } ?? []
+    }
+
+    /// This group itself, when K is the problem's sample count.
+    public static let measuresProblems = true
+
+    public func problemChannel(samplesPerProblem: Int) throws -> (any Channel)? {
+        guard groupSize == samplesPerProblem else {
+            throw RewardBitsError.invalidInput(
+                "--measure group measures the --samples \(samplesPerProblem) rollouts of a problem together: drop --group \(groupSize) (or give --group \(samplesPerProblem))")
+        }
+        return self
+    }
+
+    public static let workloads: [Workload] = [
+        Workload(name: "group", command: "estimate group --vocab 1024 --group 32 --prompts 1e8",
+                 unit: "rollouts", cReferencePerCore: 1.75e9, numpyPerCore: 2.6e8) { scale in
+            let channel = try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: Workload.scaled(1e8, scale))
+            return { try channel.run(settings: $0) }
+        },
+        Workload(name: "group-zipf",
+                 command: "estimate group --vocab 65536 --group 32 --prompts 1e8 --prior zipf:1.1 --policy zipf:1.1",
+                 unit: "rollouts", cReferencePerCore: nil, numpyPerCore: nil) { scale in
+            let channel = try GroupChannel(vocabularySize: 65536, groupSize: 32, prompts: Workload.scaled(1e8, scale),
+                                           prior: .zipf(1.1), policy: .zipf(1.1))
+            return { try channel.run(settings: $0) }
+        },
+    ]
 }

@@ -9,7 +9,7 @@ import Foundation
 /// `filtered`: rollouts T ~ pi are drawn until T == S; the positive costs L
 /// rollouts and reveals S. Bits per sampled rollout = H(q) / E[L] with
 /// E[L] = sum_s q(s) / pi(s) (log2(V) / V when both are uniform).
-public struct SFTChannel: Sendable {
+public struct SFTChannel: Channel {
     public enum Mode: String, Sendable, CaseIterable {
         case filtered, expert
     }
@@ -159,7 +159,8 @@ public struct SFTChannel: Sendable {
     public func run(settings: RunSettings) throws -> ChannelResult {
         let blockSize = settings.blockSize ?? defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
-        let runner = ChannelRun(channel: "sft", parameters: parameters, settings: settings)
+        let runner = ChannelRun(channel: Self.name, parameters: parameters, settings: settings)
+        let kernels = settings.kernels(as: (any SFTKernelFactory.Type).self)
         let exact = precomputedExact ?? exactValue()
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
@@ -180,7 +181,7 @@ public struct SFTChannel: Sendable {
                     rare: .impossible, common: Stratum(m.common, observed: m.commonRange, possible: nil), level: level)
             }
             let outcome = try runner.execute(
-                settings.kernels.sftExpert(prior: priorSampler, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
+                kernels.sftExpert(prior: priorSampler, vocabularySize: vocabularySize, goodSetSize: goodSetSize,
                                            surprise: table, offset: offset, center: exact, binWidth: binWidth),
                 totalSamples: positives, blockSize: blockSize, estimate: estimate, unitName: "positives")
             let measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
@@ -209,7 +210,7 @@ public struct SFTChannel: Sendable {
             }
             let units = expectedRolloutsPerPositive()
             let outcome = try runner.execute(
-                settings.kernels.sftFiltered(prior: priorSampler, policy: policySampler, surprise: surprise, constant: constant,
+                kernels.sftFiltered(prior: priorSampler, policy: policySampler, surprise: surprise, constant: constant,
                                              binWidth: binWidth),
                 totalSamples: positives, blockSize: blockSize, estimate: estimate, unitsPerSample: units)
             let ratio = outcome.statistics
@@ -234,4 +235,19 @@ public struct SFTChannel: Sendable {
                 .finished(bound: 1, largestShare: nil)
         }
     }
+}
+
+extension SFTChannel {
+    public static let name = "sft"
+    public static let sampleName = "positives"
+    public var sampleCount: UInt64 { positives }
+    public func exactInformation() -> Double? { precomputedExact ?? exactValue() }
+
+    public static let workloads: [Workload] = [
+        Workload(name: "sft", command: "estimate sft --mode filtered --vocab 1024 --positives 1e7",
+                 unit: "rollouts", cReferencePerCore: 2.4e9, numpyPerCore: 3.7e8) { scale in
+            let channel = try SFTChannel(vocabularySize: 1024, positives: Workload.scaled(1e7, scale), mode: .filtered)
+            return { try channel.run(settings: $0) }
+        },
+    ]
 }

@@ -4,8 +4,8 @@ import Foundation
 /// with probability eps), S ~ q independent of T.
 ///
 /// Exact value: I(S; T, r) = sum_t pi(t) [h(q(t) (*) eps) - h(eps)], and h(1/V)
-/// for a uniform prior without noise (the seed's Fig. 5).
-public struct SingleChannel: Sendable {
+/// for a uniform prior without noise (Fig. 5 of the post).
+public struct SingleChannel: Channel {
     public let vocabularySize: UInt64
     public let prior: SymbolDistribution
     public let policy: SymbolDistribution
@@ -87,12 +87,12 @@ public struct SingleChannel: Sendable {
             ? try PluginStatistics.blockSize(samples: rollouts, requested: settings.blockSize, default: Self.defaultBlockSize)
             : settings.blockSize ?? Self.defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
-        let runner = ChannelRun(channel: "single", parameters: parameters, settings: settings)
+        let runner = ChannelRun(channel: Self.name, parameters: parameters, settings: settings)
         let exact = precomputedExact ?? exactValue()
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
         let policySampler = try policy.makeSampler()
-        let kernels = settings.kernels
+        let kernels = settings.kernels(as: (any SingleKernelFactory.Type).self)
         let measured: Measurement
 
         switch (estimator, prior.isUniform) {
@@ -282,4 +282,31 @@ public struct SingleChannel: Sendable {
                                           rare: [false, true, false, true], level: level, interval: interval,
                                           rareEvents: rareEvents)
     }
+}
+
+extension SingleChannel {
+    public static let name = "single"
+    public static let sampleName = "rollouts"
+    public var sampleCount: UInt64 { rollouts }
+    public func exactInformation() -> Double? { precomputedExact ?? exactValue() }
+
+    /// The problem's rollouts as one group of K with this prior, policy and
+    /// noise, one prompt per problem simulated.
+    public static let measuresProblems = true
+
+    public func problemChannel(samplesPerProblem: Int) throws -> (any Channel)? {
+        guard estimator != .plugin else {
+            throw RewardBitsError.invalidInput("--estimator must be one of pointwise, rb (got 'plugin')")
+        }
+        return try GroupChannel(vocabularySize: vocabularySize, groupSize: samplesPerProblem, prompts: rollouts,
+                                prior: prior.spec, policy: policy.spec, estimator: estimator, noise: noise)
+    }
+
+    public static let workloads: [Workload] = [
+        Workload(name: "single", command: "estimate single --vocab 1024 --rollouts 1e9 --estimator pointwise",
+                 unit: "rollouts", cReferencePerCore: 1.45e9, numpyPerCore: 1.1e8) { scale in
+            let channel = try SingleChannel(vocabularySize: 1024, estimator: .pointwise, rollouts: Workload.scaled(1e9, scale))
+            return { try channel.run(settings: $0) }
+        },
+    ]
 }

@@ -15,7 +15,7 @@ import Foundation
 /// - sum / graded:B: I = E_k H(G | k) - E_c H(G | c), G the (graded) sum,
 ///   from the exact distributions Binomial(k, p (*) eps) * Binomial(T-k,
 ///   (1-p) (*) eps) and Binomial(c, 1-eps) * Binomial(T-c, eps).
-public struct TokenChannel: Sendable {
+public struct TokenChannel: Channel {
     public let length: Int
     public let episodes: UInt64
     public let targetBias: Double
@@ -351,7 +351,8 @@ public struct TokenChannel: Sendable {
             ? try PluginStatistics.blockSize(samples: episodes, requested: settings.blockSize, default: defaultBlockSize)
             : settings.blockSize ?? defaultBlockSize
         let parameters = parameters(blockSize: blockSize) + ChannelRun.runParameters(settings)
-        let runner = ChannelRun(channel: "token", parameters: parameters, settings: settings)
+        let runner = ChannelRun(channel: Self.name, parameters: parameters, settings: settings)
+        let kernels = settings.kernels(as: (any TokenKernelFactory.Type).self)
         let level = settings.confidence
         let binWidth = settings.histogramBinWidth
         let exact = precomputedExact ?? exactValue()
@@ -367,7 +368,7 @@ public struct TokenChannel: Sendable {
             }
             let seed = settings.seed
             let estimate: @Sendable (PluginStatistics) throws -> Estimate = { try $0.estimate(level: level, seed: seed) }
-            let kernel = settings.kernels.tokenPlugin(
+            let kernel = kernels.tokenPlugin(
                 length: length, targetBias: targetBias, noise: noise, reward: reward, rewardAlphabet: rewardAlphabet,
                 levelOfSum: levelOfSum)
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
@@ -403,7 +404,7 @@ public struct TokenChannel: Sendable {
             if fair && noise > 0 {
                 flips = { UInt64($0.counts.sums.isEmpty ? 0 : $0.counts.sums[Count.flipped.rawValue]) }
             }
-            let kernel = settings.kernels.tokenPerToken(length: length, targetBias: targetBias, noise: noise,
+            let kernel = kernels.tokenPerToken(length: length, targetBias: targetBias, noise: noise,
                                                         valueOffset: offset, valueCoefficients: coefficients, binWidth: binWidth)
             let outcome = try runner.execute(kernel, totalSamples: episodes, blockSize: blockSize, estimate: estimate,
                                              monitor: estimator(.clopperPearson), successes: flips,
@@ -411,7 +412,7 @@ public struct TokenChannel: Sendable {
             measured = Measurement(outcome, estimate: try estimate(outcome.statistics),
                                    histogram: outcome.statistics.values.histogram)
         } else {
-            let kernel = settings.kernels.tokenAggregate(tables: aggregateKernelTables(), center: exact, binWidth: binWidth)
+            let kernel = kernels.tokenAggregate(tables: aggregateKernelTables(), center: exact, binWidth: binWidth)
             // Checkpoints with p = 1/2, no noise and C dividing T: each block
             // is worth C bits when rewarded and -log2(1 - 2^-C) otherwise, so
             // the estimate is affine in the rewarded blocks ~ Binomial(N T/C, 2^-C).
@@ -469,4 +470,19 @@ public struct TokenChannel: Sendable {
             targetReached: measured.targetReached)
             .finished(bound: informationBound, largestShare: measured.largestShare)
     }
+}
+
+extension TokenChannel {
+    public static let name = "token"
+    public static let sampleName = "episodes"
+    public var sampleCount: UInt64 { episodes }
+    public func exactInformation() -> Double? { precomputedExact ?? exactValue() }
+
+    public static let workloads: [Workload] = [
+        Workload(name: "token", command: "estimate token --length 256 --noise 0.1 --episodes 1e8",
+                 unit: "token rewards", cReferencePerCore: 5.0e9, numpyPerCore: 1.4e8) { scale in
+            let channel = try TokenChannel(length: 256, episodes: Workload.scaled(1e8, scale), noise: 0.1)
+            return { try channel.run(settings: $0) }
+        },
+    ]
 }

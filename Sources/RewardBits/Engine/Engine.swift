@@ -27,6 +27,10 @@ public struct RunSettings: Sendable {
     /// The kernels of `instructionSet`.
     public var kernels: any KernelFactory.Type { instructionSet.kernels }
 
+    /// One channel's kernels in `instructionSet`, e.g.
+    /// `settings.kernels(as: (any SingleKernelFactory.Type).self)`.
+    public func kernels<Factory>(as factory: Factory.Type) -> Factory { instructionSet.kernels(as: factory) }
+
     public init(seed: UInt64 = 1, threads: Int = Engine.defaultThreads, generator: RandomGenerator = .philox,
                 confidence: Double = 0.95, blockSize: UInt64? = nil, showProgress: Bool = false,
                 stopping: SequentialStopping? = nil, checkpointPath: String? = nil, checkpointInterval: Double = 1,

@@ -27,6 +27,17 @@ public enum InstructionSet: String, Sendable, CaseIterable, CustomStringConverti
         }
     }
 
+    /// One channel's kernels in this copy, e.g.
+    /// `kernels(as: (any SingleKernelFactory.Type).self)`. Every copy's
+    /// `KernelSet` conforms to every channel's factory (a test checks it), so
+    /// the cast cannot fail for a channel whose kernel file declares it.
+    public func kernels<Factory>(as factory: Factory.Type) -> Factory {
+        guard let kernels = kernels as? Factory else {
+            preconditionFailure("the \(self) kernels do not conform to \(Factory.self)")
+        }
+        return kernels
+    }
+
     /// The CPU's feature flags (Linux: /proc/cpuinfo).
     static let cpuFlags: Set<String> = Set((CPUInfo.field("flags") ?? "").split(separator: " ").map(String.init))
 
@@ -53,7 +64,7 @@ public enum InstructionSet: String, Sendable, CaseIterable, CustomStringConverti
     /// The copy runs use: REWARDBITS_SIMD=portable|avx2|avx512 when set (and
     /// supported), otherwise the widest supported.
     public static let active: InstructionSet = {
-        if let name = ProcessInfo.processInfo.environment["REWARDBITS_SIMD"], let chosen = InstructionSet(rawValue: name),
+        if let name = KernelChoices.requestedInstructionSet, let chosen = InstructionSet(rawValue: name),
            chosen.isSupported {
             return chosen
         }

@@ -83,7 +83,9 @@ public enum Reproduce {
     }
 
     static func index(_ figures: [FigureData], formats: [FigureFormat]) -> String {
-        var lines = ["# RewardBits figures", ""]
+        var lines = ["# RewardBits figures", "",
+                     "Figures 5 to 7 and the SFT figure follow J. Hernandez, \"Simple Information-Theoretic Bounds for RL vs. SFT in Verifiable Tasks\" (2025); the figures named beyond_* go beyond the post. Each point's random seed is in its CSV row.",
+                     ""]
         for figure in figures {
             let images = formats.map { "`\(figure.name).\($0.rawValue)`" }.joined(separator: ", ")
             lines.append("- \(images.isEmpty ? "" : images + ", ")`\(figure.name).csv`: \(figure.summary)")

@@ -8,26 +8,28 @@ public enum DistributionSpec: Sendable, Hashable, CustomStringConvertible {
     /// Exactly V non-negative weights, one per line, not all zero.
     case file(String)
 
-    /// Parses the command-line form; `option` names the flag in error messages.
+    /// Parses the command-line form; `option` names the flag in error messages
+    /// (empty: the messages start with what is wrong).
     public init(parsing text: String, option: String) throws {
+        let named = option.isEmpty ? "" : option + " "
         if text == "uniform" {
             self = .uniform
         } else if text.hasPrefix("zipf:") {
             let exponentText = String(text.dropFirst(5))
             guard let exponent = Double(exponentText), exponent.isFinite, exponent >= 0 else {
                 throw RewardBitsError.invalidInput(
-                    "\(option) zipf:S needs a finite exponent S >= 0 (got '\(exponentText)'), e.g. \(option) zipf:1.1")
+                    "\(named)zipf:S needs a finite exponent S >= 0 (got '\(exponentText)'), e.g. \(named)zipf:1.1")
             }
             self = .zipf(exponent)
         } else if text.hasPrefix("file:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else {
-                throw RewardBitsError.invalidInput("\(option) file:PATH needs a path, e.g. \(option) file:weights.txt")
+                throw RewardBitsError.invalidInput("\(named)file:PATH needs a path, e.g. \(named)file:weights.txt")
             }
             self = .file(path)
         } else {
             throw RewardBitsError.invalidInput(
-                "\(option) must be uniform, zipf:S or file:PATH (got '\(text)')")
+                "\(named)must be uniform, zipf:S or file:PATH (got '\(text)')")
         }
     }
 

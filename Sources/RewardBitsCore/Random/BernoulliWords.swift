@@ -72,9 +72,8 @@ public struct BernoulliWords: Sendable, Hashable {
     /// decides each open lane with probability 1/2, so 32 lanes stay open
     /// past 8 rounds with probability about 0.12, and the test that ends
     /// the rounds is then a missed branch; each round saved is two random
-    /// words. Zen 2, token workload, medians of four alternating runs:
-    /// 2.83e9 token rewards/s with 10, 2.84e9 with 6, 2.98e9 with 7, 3.02e9
-    /// with 8.
+    /// words. Eight was the fastest of 6, 7, 8 and 10 on the token workload
+    /// (bench-results/canonical.md).
     @usableFromInline static let uncheckedPackedRounds = 8
 
     /// Bernoulli(p) bits in the lanes of `live` (256 at a time), zeros
@@ -185,12 +184,12 @@ public struct BernoulliWords: Sendable, Hashable {
         let before2 = before1 &+ UInt64(slots[1].nonzeroBitCount)
         let before3 = before2 &+ UInt64(slots[2].nonzeroBitCount)
         if deposit == .lanes {
-            return lanes | rb_deposit_bits_by_lanes(packed, SIMD4(0, before1, before2, before3), slots)
+            return lanes | bitops_deposit_bits_by_lanes(packed, SIMD4(0, before1, before2, before3), slots)
         }
-        lanes[0] |= rb_deposit_bits(packed, slots[0])
-        lanes[1] |= rb_deposit_bits(packed &>> before1, slots[1])
-        lanes[2] |= rb_deposit_bits(packed &>> before2, slots[2])
-        lanes[3] |= rb_deposit_bits(packed &>> before3, slots[3])
+        lanes[0] |= bitops_deposit_bits(packed, slots[0])
+        lanes[1] |= bitops_deposit_bits(packed &>> before1, slots[1])
+        lanes[2] |= bitops_deposit_bits(packed &>> before2, slots[2])
+        lanes[3] |= bitops_deposit_bits(packed &>> before3, slots[3])
         return lanes
     }
 

@@ -68,7 +68,7 @@ public enum Philox4x32 {
     static func firstTwoRounds16(low c0: SIMD16<UInt32>, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32, key: Key,
                                  wide: Bool) -> Lanes16x4 {
         @inline(__always) func halves(_ a: SIMD16<UInt32>, _ m: UInt32) -> (high: SIMD16<UInt32>, low: SIMD16<UInt32>) {
-            wide ? (rb_multiply_half(a, m, 1), rb_multiply_half(a, m, 0)) : multiplyHighLow(a, m)
+            wide ? (bitops_multiply_half(a, m, 1), bitops_multiply_half(a, m, 0)) : multiplyHighLow(a, m)
         }
         let first = UInt64(multiplier1) &* UInt64(c2)
         let (hi0, lo0) = halves(c0, multiplier0)
@@ -89,7 +89,7 @@ public enum Philox4x32 {
     /// for p a multiple of 16 (no carry inside a set of 16; p_hi the high half
     /// of each set's own start): set s holds counters 16s..16s+15, lane j of
     /// its four vectors being the block function's four output words. The
-    /// four sets run interleaved on AVX2 and AVX-512, where `rb_multiply_half`
+    /// four sets run interleaved on AVX2 and AVX-512, where `bitops_multiply_half`
     /// is a few instructions.
     @inlinable @inline(__always)
     public static func blocks64(position p: UInt64, c2: UInt32, c3: UInt32, key: Key)
@@ -125,18 +125,16 @@ public enum Philox4x32 {
     }
 
     /// One round on a set of 16 counters, both halves of each product from
-    /// `rb_multiply_half`: with AVX-512, two 32x32 -> 64-bit multiplies and
-    /// permutes, which on an Emerald Rapids made the token workload (Philox
-    /// a third of its time) 7% faster than low halves from a lane-wise
-    /// 32-bit multiply (two uops on Intel cores); on a Zen 4, which runs
-    /// that multiply in one, both forms fill 2.7e9 words/s (the Zen 5 is
-    /// not measured). Without SSE4.1 the 32-bit multiply is emulated and
-    /// `blocks16` is faster.
+    /// `bitops_multiply_half`: with AVX-512, two 32x32 -> 64-bit multiplies and
+    /// permutes, because a lane-wise 32-bit low multiply is two uops on
+    /// Intel cores (faster on an Emerald Rapids, even on a Zen 4;
+    /// bench-results/canonical.md). Without SSE4.1 the 32-bit multiply is
+    /// emulated and `blocks16` is faster.
     @inlinable @inline(__always)
     static func round16x4(_ s: inout (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>),
                           _ k0: SIMD16<UInt32>, _ k1: SIMD16<UInt32>) {
-        s = (rb_multiply_half(s.2, multiplier1, 1) ^ s.1 ^ k0, rb_multiply_half(s.2, multiplier1, 0),
-             rb_multiply_half(s.0, multiplier0, 1) ^ s.3 ^ k1, rb_multiply_half(s.0, multiplier0, 0))
+        s = (bitops_multiply_half(s.2, multiplier1, 1) ^ s.1 ^ k0, bitops_multiply_half(s.2, multiplier1, 0),
+             bitops_multiply_half(s.0, multiplier0, 1) ^ s.3 ^ k1, bitops_multiply_half(s.0, multiplier0, 0))
     }
 
     /// Rounds 3 to 10 of four interleaved sets of counters.

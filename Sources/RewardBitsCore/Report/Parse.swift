@@ -2,11 +2,13 @@
 public enum Parse {
     /// A non-negative integer count written as `1024`, `10_000_000`, `1e7`,
     /// `1.5e6` or `2^20`. The value must be an exact integer that fits in 64
-    /// bits; anything else is refused with a message naming `option`.
-    public static func count(_ text: String, option: String) throws -> UInt64 {
+    /// bits; anything else is refused with a message naming `option` (nil:
+    /// the message starts with the reason, for callers that name the value
+    /// themselves).
+    public static func count(_ text: String, option: String?) throws -> UInt64 {
         let cleaned = text.replacingOccurrences(of: "_", with: "")
         func fail(_ why: String) -> RewardBitsError {
-            .invalidInput("\(option) '\(text)' \(why); write e.g. 1000000, 1_000_000, 1e6 or 2^20")
+            .invalidInput("\(option.map { "\($0) '\(text)' " } ?? "")\(why); write e.g. 1000000, 1_000_000, 1e6 or 2^20")
         }
         guard !cleaned.isEmpty else { throw fail("is empty") }
         if let caret = cleaned.firstIndex(of: "^") {

@@ -51,7 +51,7 @@ extension Information {
         var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: SIMD8<Double>.self)
         let high = m .> 1.4142135623730951
         m.replace(with: m * 0.5, where: high)
-        exponent.replace(with: exponent &+ 1, where: unsafeBitCast(high, to: SIMDMask<SIMD8<Int64>>.self))
+        exponent.replace(with: exponent &+ 1, where: high)
         let f = m - 1
         let s = f / (2 + f)
         let z = s * s, w = z * z

@@ -1,1 +1,0 @@
-../RewardBitsKernels/GroupPackedKernel+PromptSets.swift

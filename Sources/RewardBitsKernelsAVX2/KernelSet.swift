@@ -1,1 +1,0 @@
-../RewardBitsKernels/KernelSet.swift

@@ -1,1 +1,0 @@
-../RewardBitsKernels/AliasTable+Vector.swift
