@@ -65,9 +65,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Tests, one target per module under test, with shared helpers.
+        .target(
+            name: "RewardBitsTestSupport",
+            dependencies: ["RewardBits"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "RewardBitsCoreTests", dependencies: ["RewardBitsCore", "RewardBitsTestSupport"]),
+        .testTarget(name: "RewardBitsKernelsTests", dependencies: ["RewardBits", "RewardBitsTestSupport"]),
+        .testTarget(name: "RewardBitsTests", dependencies: ["RewardBits", "RewardBitsTestSupport"]),
         .testTarget(
-            name: "RewardBitsTests",
-            dependencies: ["RewardBits", "RewardBitsCLI"]
+            name: "RewardBitsCLITests",
+            // The tests run the built `rewardbits` binary.
+            dependencies: ["RewardBits", "RewardBitsCLI", "RewardBitsTestSupport"]
         ),
     ]
 )

@@ -14,7 +14,7 @@ do {
     exit(status.rawValue)
 } catch let error as RewardBitsError {
     fflush(nil)
-    CommandLineError.report(error.description, code: error.exitCode, hint: false)
+    CommandLineError.report(error.commandLineMessage, code: error.exitCode, hint: false)
 } catch {
     let code = RewardBitsCommand.exitCode(for: error)
     if code == .success {

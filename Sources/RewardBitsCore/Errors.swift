@@ -1,11 +1,13 @@
 /// Everything that can go wrong in a run, each with the one line a user sees
 /// and the sysexits(3) code the command-line tool exits with.
 public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// A value the user typed is out of range or malformed (EX_USAGE).
-    case invalidInput(String)
+    /// A value the user typed is out of range or malformed (EX_USAGE). The
+    /// message names parameters in the library's words, or with the command
+    /// line's flags (`message(naming:)`).
+    case invalidInput(ErrorText)
     /// An input file is missing, unreadable or malformed. DESIGN section 6
     /// treats this as bad input, so it also exits with EX_USAGE.
-    case unreadableInput(String)
+    case unreadableInput(ErrorText)
     /// An output file or checkpoint cannot be created (EX_CANTCREAT).
     case cannotWrite(String)
     /// A numerical routine (GSL) reported an error (EX_SOFTWARE).
@@ -17,11 +19,21 @@ public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable
 
     public var description: String {
         switch self {
-        case .invalidInput(let message), .unreadableInput(let message),
-             .cannotWrite(let message), .numerical(let message), .interrupted(let message):
+        case .invalidInput(let text), .unreadableInput(let text):
+            return text.description
+        case .cannotWrite(let message), .numerical(let message), .interrupted(let message):
             return message
         case .corruptCheckpoint(let message):
             return message
+        }
+    }
+
+    /// The one line for a user, with each parameter named by `name` (the
+    /// command line passes its flag names).
+    public func message(naming name: (Parameter) -> String) -> String {
+        switch self {
+        case .invalidInput(let text), .unreadableInput(let text): return text.rendered(naming: name)
+        default: return description
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@_spi(Testing) import RewardBitsTestSupport
 import RewardBits
 @_spi(Testing) import RewardBitsCore
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 /// Every exact value in the library checked against I(S; O) computed from the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 /// The interval rule (`Estimate.rareEventMean`), the range an information's

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 /// Issue 3's models: verifier noise on groups, and checkpoint, sum and graded

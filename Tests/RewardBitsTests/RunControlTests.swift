@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 @Suite("plug-in estimator, histograms, stopping, checkpoints, sweeps")

@@ -88,20 +88,21 @@ public struct LoRABudget: Sendable {
 
     public init(model: ModelShape, rank: Int, problems: UInt64, samples: UInt64, bitsPerRollout: Estimate,
                 bitsPerRolloutSource: String, capacityBitsPerParameter: Double = defaultCapacityBitsPerParameter) throws {
-        guard rank >= 1 else { throw RewardBitsError.invalidInput("--rank must be at least 1 (got \(rank))") }
+        guard rank >= 1 else { throw RewardBitsError.invalidInput("\(Parameter.rank) must be at least 1 (got \(rank))") }
         guard problems >= 1, samples >= 1 else {
-            throw RewardBitsError.invalidInput("--problems and --samples must be at least 1")
+            throw RewardBitsError.invalidInput("\(Parameter.problems) and \(Parameter.samples) must be at least 1")
         }
         guard capacityBitsPerParameter.isFinite, capacityBitsPerParameter > 0 else {
-            throw RewardBitsError.invalidInput("--capacity must be a positive number of bits per parameter")
+            throw RewardBitsError.invalidInput("\(Parameter.capacity) must be a positive number of bits per parameter")
         }
-        for (name, value) in [("layers", model.layers), ("hidden", model.hidden), ("intermediate", model.intermediate),
-                              ("heads", model.heads), ("kv-heads", model.kvHeads), ("head-dim", model.headDim)] {
-            guard value >= 1 else { throw RewardBitsError.invalidInput("--\(name) must be at least 1 (got \(value))") }
+        let shape: [(Parameter, Int)] = [(.layers, model.layers), (.hidden, model.hidden), (.intermediate, model.intermediate),
+                                         (.heads, model.heads), (.kvHeads, model.kvHeads), (.headDim, model.headDim)]
+        for (parameter, value) in shape {
+            guard value >= 1 else { throw RewardBitsError.invalidInput("\(parameter) must be at least 1 (got \(value))") }
         }
         guard model.checkedLoRAParameters(rank: rank) != nil else {
             throw RewardBitsError.invalidInput(
-                "\(model.name) with --rank \(rank) gives more than 2^64 LoRA parameters; check the shape options and use a realistic rank (e.g. --rank 8)")
+                "\(model.name) with \(Parameter.rank) \(rank) gives more than 2^64 LoRA parameters; check the shape options and use a realistic rank (e.g. \(Parameter.rank) 8)")
         }
         self.model = model
         self.rank = rank

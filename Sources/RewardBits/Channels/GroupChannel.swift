@@ -27,24 +27,24 @@ public struct GroupChannel: Channel {
         self.noise = noise
         try Validate.vocabulary(vocabularySize)
         guard groupSize >= 1 else {
-            throw RewardBitsError.invalidInput("--group must be at least 1 (got \(groupSize))")
+            throw RewardBitsError.invalidInput("\(Parameter.groupSize) must be at least 1 (got \(groupSize))")
         }
         guard groupSize <= Self.maximumGroupSize else {
-            throw RewardBitsError.invalidInput("--group must be at most 2^20 = \(Self.maximumGroupSize) (got \(groupSize))")
+            throw RewardBitsError.invalidInput("\(Parameter.groupSize) must be at most 2^20 = \(Self.maximumGroupSize) (got \(groupSize))")
         }
-        try Validate.count(prompts, option: "--prompts", minimum: 2)
+        try Validate.count(prompts, .prompts, minimum: 2)
         guard !prompts.multipliedReportingOverflow(by: UInt64(groupSize)).overflow else {
             throw RewardBitsError.invalidInput(
-                "--prompts \(prompts) x --group \(groupSize) rollouts would overflow the 64-bit rollout count; lower --prompts")
+                "\(Parameter.prompts) \(prompts) x \(Parameter.groupSize) \(groupSize) rollouts would overflow the 64-bit rollout count; lower \(Parameter.prompts)")
         }
         guard estimator == .pointwise || estimator == .rb else {
-            throw RewardBitsError.invalidInput("group supports --estimator rb or pointwise (got \(estimator.rawValue))")
+            throw RewardBitsError.invalidInput("group supports \(Parameter.estimator) rb or pointwise (got \(estimator.rawValue))")
         }
         self.vocabularySize = vocabularySize
         self.groupSize = groupSize
         self.prompts = prompts
-        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: "--prior")
-        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: "--policy")
+        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: .prior)
+        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: .policy)
         self.estimator = estimator
     }
 
@@ -320,13 +320,13 @@ extension GroupChannel {
         (precomputedExact ?? exactValues()).meanLog2DistinctPlus1.map { [("mean_log2_M_plus_1", $0)] } ?? []
     }
 
-    /// This group itself, when K is the problem's sample count.
     public static let measuresProblems = true
 
+    /// This group itself, when K is the problem's sample count.
     public func problemChannel(samplesPerProblem: Int) throws -> (any Channel)? {
         guard groupSize == samplesPerProblem else {
             throw RewardBitsError.invalidInput(
-                "--measure group measures the --samples \(samplesPerProblem) rollouts of a problem together: drop --group \(groupSize) (or give --group \(samplesPerProblem))")
+                "a problem's \(samplesPerProblem) samples are measured together as one group: \(Parameter.groupSize) must be \(Parameter.samples), \(samplesPerProblem), or left out (got \(groupSize))")
         }
         return self
     }

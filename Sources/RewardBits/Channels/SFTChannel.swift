@@ -32,28 +32,28 @@ public struct SFTChannel: Channel {
     public init(vocabularySize: UInt64, positives: UInt64, mode: Mode = .filtered, alpha: Double? = nil,
                 prior: DistributionSpec = .uniform, policy: DistributionSpec = .uniform) throws {
         try Validate.vocabulary(vocabularySize)
-        try Validate.count(positives, option: "--positives", minimum: 2)
+        try Validate.count(positives, .positives, minimum: 2)
         self.vocabularySize = vocabularySize
         self.positives = positives
         self.mode = mode
         if mode == .filtered, alpha != nil {
             throw RewardBitsError.invalidInput(
-                "--alpha applies to --mode expert only (filtered SFT keeps the rollout that equals S)")
+                "\(Parameter.alpha) applies to \(Parameter.mode) expert only (filtered SFT keeps the rollout that equals S)")
         }
         let alpha = alpha ?? 1 / Double(vocabularySize)
         guard alpha.isFinite, alpha > 0, alpha <= 1 else {
-            throw RewardBitsError.invalidInput("--alpha must be in (0, 1] (got \(alpha))")
+            throw RewardBitsError.invalidInput("\(Parameter.alpha) must be in (0, 1] (got \(alpha))")
         }
         let size = alpha * Double(vocabularySize)
         let rounded = size.rounded()
         guard rounded >= 1, abs(size - rounded) <= 1e-9 * max(1, rounded) else {
             throw RewardBitsError.invalidInput(
-                "--alpha times --vocab must be a positive integer, the size of the good set (got \(alpha) x \(vocabularySize) = \(size))")
+                "\(Parameter.alpha) times \(Parameter.vocabulary) must be a positive integer, the size of the good set (got \(alpha) x \(vocabularySize) = \(size))")
         }
         self.alpha = alpha
         goodSetSize = UInt64(rounded)
-        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: "--prior")
-        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: "--policy")
+        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: .prior)
+        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: .policy)
         if mode == .filtered {
             if let s = unreachableSymbol() {
                 throw RewardBitsError.invalidInput(
@@ -67,7 +67,7 @@ public struct SFTChannel: Channel {
             let expected = Double(positives) * perPositive
             guard expected <= Self.maximumExpectedRollouts else {
                 throw RewardBitsError.invalidInput(
-                    "this run would draw about \(Format.compact(expected)) rollouts (E[L] = \(Format.compact(perPositive)) per positive); lower --positives or make the policy cover the prior better")
+                    "this run would draw about \(Format.compact(expected)) rollouts (E[L] = \(Format.compact(perPositive)) per positive); lower \(Parameter.positives) or make the policy cover the prior better")
             }
         }
     }

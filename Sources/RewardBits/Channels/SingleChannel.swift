@@ -20,23 +20,23 @@ public struct SingleChannel: Channel {
                 noise: Double = 0, estimator: EstimatorKind = .pointwise, rollouts: UInt64) throws {
         try Validate.vocabulary(vocabularySize)
         try Validate.noise(noise)
-        try Validate.count(rollouts, option: "--rollouts", minimum: 2)
+        try Validate.count(rollouts, .rollouts, minimum: 2)
         guard [.pointwise, .rb, .plugin].contains(estimator) else {
-            throw RewardBitsError.invalidInput("single supports --estimator pointwise, rb or plugin (got \(estimator.rawValue))")
+            throw RewardBitsError.invalidInput("single supports \(Parameter.estimator) pointwise, rb or plugin (got \(estimator.rawValue))")
         }
         if estimator == .plugin {
             let cells = Double(vocabularySize) * Double(vocabularySize) * 2
             guard cells <= Double(PluginStatistics.maximumCells) else {
                 throw RewardBitsError.invalidInput(
-                    "--estimator plugin needs |S| x |O| = 2 V^2 <= 2^24 cells (V <= 2896); got V = \(vocabularySize)")
+                    "\(Parameter.estimator) plugin needs |S| x |O| = 2 V^2 <= 2^24 cells (V <= 2896); got V = \(vocabularySize)")
             }
             guard rollouts <= 1 << 36 else {
-                throw RewardBitsError.invalidInput("--estimator plugin counts at most 2^36 rollouts (got \(rollouts))")
+                throw RewardBitsError.invalidInput("\(Parameter.estimator) plugin counts at most 2^36 rollouts (got \(rollouts))")
             }
         }
         self.vocabularySize = vocabularySize
-        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: "--prior")
-        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: "--policy")
+        self.prior = try SymbolDistribution(prior, vocabularySize: vocabularySize, option: .prior)
+        self.policy = try SymbolDistribution(policy, vocabularySize: vocabularySize, option: .policy)
         self.noise = noise
         self.estimator = estimator
         self.rollouts = rollouts
@@ -98,10 +98,10 @@ public struct SingleChannel: Channel {
         switch (estimator, prior.isUniform) {
         case (.plugin, _):
             guard settings.histogramBinWidth == nil else {
-                throw RewardBitsError.invalidInput("--histogram needs per-sample values: use --estimator pointwise or rb")
+                throw RewardBitsError.invalidInput("\(Parameter.histogram) needs per-sample values: use \(Parameter.estimator) pointwise or rb")
             }
             guard settings.stopping == nil else {
-                throw RewardBitsError.invalidInput("--target-halfwidth is not available for --estimator plugin (its interval needs a bootstrap)")
+                throw RewardBitsError.invalidInput("\(Parameter.targetHalfWidth) is not available for \(Parameter.estimator) plugin (its interval needs a bootstrap)")
             }
             let priorSampler = try prior.makeSampler()
             let seed = settings.seed
@@ -296,7 +296,7 @@ extension SingleChannel {
 
     public func problemChannel(samplesPerProblem: Int) throws -> (any Channel)? {
         guard estimator != .plugin else {
-            throw RewardBitsError.invalidInput("--estimator must be one of pointwise, rb (got 'plugin')")
+            throw RewardBitsError.invalidInput("\(Parameter.estimator) must be one of pointwise, rb (got 'plugin')")
         }
         return try GroupChannel(vocabularySize: vocabularySize, groupSize: samplesPerProblem, prompts: rollouts,
                                 prior: prior.spec, policy: policy.spec, estimator: estimator, noise: noise)

@@ -31,33 +31,33 @@ public struct TokenChannel: Channel {
     public init(length: Int, episodes: UInt64, targetBias: Double = 0.5, noise: Double = 0,
                 reward: TokenReward = .perToken, estimator: EstimatorKind = .pointwise) throws {
         guard length >= 1 else {
-            throw RewardBitsError.invalidInput("--length must be at least 1 (got \(length))")
+            throw RewardBitsError.invalidInput("\(Parameter.length) must be at least 1 (got \(length))")
         }
         guard length <= Self.maximumLength else {
-            throw RewardBitsError.invalidInput("--length must be at most 2^16 = 65536 (got \(length))")
+            throw RewardBitsError.invalidInput("\(Parameter.length) must be at most 2^16 = 65536 (got \(length))")
         }
-        try Validate.count(episodes, option: "--episodes", minimum: 2)
+        try Validate.count(episodes, .episodes, minimum: 2)
         guard !episodes.multipliedReportingOverflow(by: UInt64(length)).overflow else {
             throw RewardBitsError.invalidInput(
-                "--episodes \(episodes) x --length \(length) token rewards would overflow the 64-bit count; lower --episodes")
+                "\(Parameter.episodes) \(episodes) x \(Parameter.length) \(length) token rewards would overflow the 64-bit count; lower \(Parameter.episodes)")
         }
-        try Validate.probability(targetBias, option: "--target-bias")
+        try Validate.probability(targetBias, .targetBias)
         try Validate.noise(noise)
         switch reward {
         case .sum, .graded, .gradedQuantile:
             guard length <= TokenReward.maximumAggregateLength else {
                 throw RewardBitsError.invalidInput(
-                    "--reward \(reward) tabulates the distribution of the sum and supports --length up to \(TokenReward.maximumAggregateLength) (got \(length))")
+                    "\(Parameter.reward) \(reward) tabulates the distribution of the sum and supports \(Parameter.length) up to \(TokenReward.maximumAggregateLength) (got \(length))")
             }
         case .checkpoint(let c):
             guard c <= length else {
-                throw RewardBitsError.invalidInput("--reward checkpoint:\(c) needs C <= --length \(length)")
+                throw RewardBitsError.invalidInput("\(Parameter.reward) checkpoint:\(c) needs C <= \(Parameter.length) \(length)")
             }
         case .perToken:
             break
         }
         guard estimator == .pointwise || estimator == .plugin else {
-            throw RewardBitsError.invalidInput("token supports --estimator pointwise or plugin (got \(estimator.rawValue))")
+            throw RewardBitsError.invalidInput("token supports \(Parameter.estimator) pointwise or plugin (got \(estimator.rawValue))")
         }
         self.length = length
         self.episodes = episodes
@@ -69,10 +69,10 @@ public struct TokenChannel: Channel {
             let cells = pow(2, 2 * Double(length)) * Double(rewardAlphabet)
             guard cells <= Double(PluginStatistics.maximumCells) else {
                 throw RewardBitsError.invalidInput(
-                    "--estimator plugin needs |S| x |O| = 2^T x 2^T x \(rewardAlphabet) <= 2^24 cells; T = \(length) gives \(cells) (use --length 8 or less)")
+                    "\(Parameter.estimator) plugin needs |S| x |O| = 2^T x 2^T x \(rewardAlphabet) <= 2^24 cells; T = \(length) gives \(cells) (use \(Parameter.length) 8 or less)")
             }
             guard episodes <= 1 << 36 else {
-                throw RewardBitsError.invalidInput("--estimator plugin counts at most 2^36 episodes (got \(episodes))")
+                throw RewardBitsError.invalidInput("\(Parameter.estimator) plugin counts at most 2^36 episodes (got \(episodes))")
             }
         }
     }
@@ -361,10 +361,10 @@ public struct TokenChannel: Channel {
 
         if estimator == .plugin {
             guard binWidth == nil else {
-                throw RewardBitsError.invalidInput("--histogram needs per-sample values: use --estimator pointwise")
+                throw RewardBitsError.invalidInput("\(Parameter.histogram) needs per-sample values: use \(Parameter.estimator) pointwise")
             }
             guard settings.stopping == nil else {
-                throw RewardBitsError.invalidInput("--target-halfwidth is not available for --estimator plugin (its interval needs a bootstrap)")
+                throw RewardBitsError.invalidInput("\(Parameter.targetHalfWidth) is not available for \(Parameter.estimator) plugin (its interval needs a bootstrap)")
             }
             let seed = settings.seed
             let estimate: @Sendable (PluginStatistics) throws -> Estimate = { try $0.estimate(level: level, seed: seed) }

@@ -79,7 +79,7 @@ public struct CheckpointFile: Sendable {
     public func load<S: SufficientStatistics & BinaryCodable>(_: S.Type = S.self) throws -> RunState<S>? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RewardBitsError.unreadableInput("--checkpoint \(path): cannot read the file")
+            throw RewardBitsError.unreadableInput(ErrorText("--checkpoint \(path): cannot read the file"))
         }
         let bytes = [UInt8](data)
         func corrupt(_ why: String) -> RewardBitsError {

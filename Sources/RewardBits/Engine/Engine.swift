@@ -112,11 +112,11 @@ public enum Engine {
         control: RunControl<Statistics> = RunControl(), unitsPerSample: Double = 1, unitName: String = "rollouts"
     ) throws -> RunOutcome<Statistics> {
         guard settings.threads >= 1 else {
-            throw RewardBitsError.invalidInput("--threads must be at least 1 (got \(settings.threads))")
+            throw RewardBitsError.invalidInput("\(Parameter.threads) must be at least 1 (got \(settings.threads))")
         }
         guard plan.blockCount <= settings.generator.maximumBlocks else {
             throw RewardBitsError.invalidInput(
-                "this run needs \(plan.blockCount) blocks but --rng \(settings.generator) gives distinct streams to at most \(settings.generator.maximumBlocks); use --rng philox or a larger --block-size")
+                "this run needs \(plan.blockCount) blocks but \(Parameter.generator) \(settings.generator) gives distinct streams to at most \(settings.generator.maximumBlocks); use \(Parameter.generator) philox or a larger \(Parameter.blockSize)")
         }
         var start = RunState<Statistics>()
         if let checkpoint = control.checkpoint {

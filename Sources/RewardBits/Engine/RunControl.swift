@@ -47,7 +47,7 @@ public struct SequentialStopping: Sendable, Equatable {
                 minimumSuccesses: UInt64 = defaultMinimumSuccesses) throws {
         guard targetHalfWidth.isFinite, targetHalfWidth > 0 else {
             throw RewardBitsError.invalidInput(
-                "--target-halfwidth must be a positive number of bits (got \(targetHalfWidth)); e.g. --target-halfwidth 1e-4")
+                "\(Parameter.targetHalfWidth) must be a positive number of bits (got \(targetHalfWidth)); e.g. \(Parameter.targetHalfWidth) 1e-4")
         }
         self.targetHalfWidth = targetHalfWidth
         self.minimumSamples = minimumSamples

@@ -208,7 +208,7 @@ extension Coverage {
         // would put H^(S) at its maximum, where the estimator is quadratic in
         // the counts and no bootstrap is calibrated; skewed priors keep it in
         // the smooth regime a user meets in practice.
-        let prior = try SymbolDistribution(.zipf(1.1), vocabularySize: 2, option: "--prior")
+        let prior = try SymbolDistribution(.zipf(1.1), vocabularySize: 2, option: .prior)
         for n in [100, 1_000, 10_000] {
             let target = expectedPluginBinary(priorZero: prior.probability(0), rollouts: n)
             let plugin = try SingleChannel(vocabularySize: 2, prior: .zipf(1.1), policy: .zipf(0.5), estimator: .plugin,

@@ -220,8 +220,8 @@ public enum RandomCoverage {
         let policy = try distribution(&draws, vocabularySize: v, path: file("policy"))
         let eps = noise(&draws)
         let estimator: EstimatorKind = draws.pick([.pointwise, .rb])
-        return (prior, policy, eps, estimator, try SymbolDistribution(prior, vocabularySize: v, option: "--prior"),
-                try SymbolDistribution(policy, vocabularySize: v, option: "--policy"))
+        return (prior, policy, eps, estimator, try SymbolDistribution(prior, vocabularySize: v, option: .prior),
+                try SymbolDistribution(policy, vocabularySize: v, option: .policy))
     }
 
     static func draw(_ draws: inout Draws, index: Int, limits: Limits, folder: String) throws -> Setting? {

@@ -70,7 +70,7 @@ enum Parsed {
 
     private static func valueError<T>(_ parse: () throws -> T) throws -> T {
         do { return try parse() } catch let error as RewardBitsError {
-            var message = error.description
+            var message = error.commandLineMessage
             for prefix in ["--reward ", "--rng "] where message.hasPrefix(prefix) {
                 message.removeFirst(prefix.count)
             }

@@ -16,7 +16,7 @@ public struct SymbolDistribution: Sendable {
 
     public var isUniform: Bool { probabilities == nil }
 
-    public init(_ spec: DistributionSpec, vocabularySize: UInt64, option: String) throws {
+    public init(_ spec: DistributionSpec, vocabularySize: UInt64, option: Parameter) throws {
         self.spec = spec
         self.vocabularySize = vocabularySize
         switch spec {
@@ -26,7 +26,7 @@ public struct SymbolDistribution: Sendable {
         case .zipf, .file:
             guard vocabularySize <= Self.maximumExplicitSize else {
                 throw RewardBitsError.invalidInput(
-                    "\(option) \(spec) needs an explicit table of V = \(vocabularySize) probabilities; the limit is V <= 2^24 (use --vocab 16777216 or less, or a uniform distribution)")
+                    "\(option) \(spec) needs an explicit table of V = \(vocabularySize) probabilities; the limit is V <= 2^24 (use \(Parameter.vocabulary) 16777216 or less, or a uniform distribution)")
             }
         }
         let weights: [Double]
@@ -49,7 +49,7 @@ public struct SymbolDistribution: Sendable {
         probabilities = weights.map { $0 / sum }
     }
 
-    static func readWeights(path: String, count: Int, option: String) throws -> [Double] {
+    static func readWeights(path: String, count: Int, option: Parameter) throws -> [Double] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RewardBitsError.unreadableInput("\(option) file:\(path): cannot read the file (check the path and its permissions)")
         }
@@ -62,7 +62,7 @@ public struct SymbolDistribution: Sendable {
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard lines.count == count else {
             throw RewardBitsError.unreadableInput(
-                "\(option) file:\(path): expected exactly \(count) weights (one per line, V = --vocab), found \(lines.count) lines")
+                "\(option) file:\(path): expected exactly \(count) weights (one per line, V = \(Parameter.vocabulary)), found \(lines.count) lines")
         }
         var weights: [Double] = []
         weights.reserveCapacity(count)

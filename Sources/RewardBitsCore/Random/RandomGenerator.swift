@@ -14,7 +14,7 @@ public enum RandomGenerator: Sendable, Hashable, CustomStringConvertible {
             if let type = GSLGeneratorType.named(name) {
                 if GSLGeneratorType.degenerateSeeding.contains(name) {
                     throw RewardBitsError.invalidInput(
-                        "--rng gsl:\(name) maps most seeds to the same stream, so the run's blocks would share streams; use --rng philox or e.g. gsl:mt19937")
+                        "\(Parameter.generator) gsl:\(name) maps most seeds to the same stream, so the run's blocks would share streams; use \(Parameter.generator) philox or e.g. gsl:mt19937")
                 }
                 self = .gsl(type)
                 return
@@ -24,7 +24,7 @@ public enum RandomGenerator: Sendable, Hashable, CustomStringConvertible {
             .filter { !GSLGeneratorType.degenerateSeeding.contains($0) }
             .map { "gsl:\($0)" }
         throw RewardBitsError.invalidInput(
-            "unknown --rng '\(text)'; valid: philox, \(names.joined(separator: ", "))")
+            "unknown \(Parameter.generator) '\(text)'; valid: philox, \(names.joined(separator: ", "))")
     }
 
     public var description: String {

@@ -202,7 +202,7 @@ public struct PluginStatistics: SufficientStatistics {
             let blocks = samples == 0 ? 0 : (samples - 1) / requested + 1
             guard blocks >= UInt64(groups) else {
                 throw RewardBitsError.invalidInput(
-                    "--estimator plugin resamples \(groups) groups of blocks: --block-size \(requested) leaves only \(blocks) blocks; use --block-size \(max(1, samples / UInt64(groups))) or less")
+                    "\(Parameter.estimator) plugin resamples \(groups) groups of blocks: \(Parameter.blockSize) \(requested) leaves only \(blocks) blocks; use \(Parameter.blockSize) \(max(1, samples / UInt64(groups))) or less")
             }
             return requested
         }

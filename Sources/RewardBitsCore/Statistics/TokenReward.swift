@@ -27,7 +27,7 @@ public enum TokenReward: Sendable, Equatable, CustomStringConvertible {
         func number(_ prefix: String, _ name: String) throws -> Int {
             let digits = String(text.dropFirst(prefix.count))
             guard let value = Int(digits) else {
-                throw RewardBitsError.invalidInput("--reward \(prefix)\(name) needs an integer \(name) (got '\(digits)')")
+                throw RewardBitsError.invalidInput("\(Parameter.reward) \(prefix)\(name) needs an integer \(name) (got '\(digits)')")
             }
             return value
         }
@@ -37,21 +37,21 @@ public enum TokenReward: Sendable, Equatable, CustomStringConvertible {
             self = .sum
         } else if text.hasPrefix("checkpoint:") {
             let c = try number("checkpoint:", "C")
-            guard c >= 1 else { throw RewardBitsError.invalidInput("--reward checkpoint:C needs C >= 1 tokens per checkpoint (got \(c))") }
+            guard c >= 1 else { throw RewardBitsError.invalidInput("\(Parameter.reward) checkpoint:C needs C >= 1 tokens per checkpoint (got \(c))") }
             self = .checkpoint(c)
         } else if text.hasPrefix("graded:") {
             let quantile = text.hasSuffix(":quantile")
             let digits = String(text.dropFirst("graded:".count).dropLast(quantile ? ":quantile".count : 0))
             guard let b = Int(digits) else {
-                throw RewardBitsError.invalidInput("--reward graded:B (or graded:B:quantile) needs an integer B (got '\(digits)')")
+                throw RewardBitsError.invalidInput("\(Parameter.reward) graded:B (or graded:B:quantile) needs an integer B (got '\(digits)')")
             }
             guard (1...32).contains(b) else {
-                throw RewardBitsError.invalidInput("--reward graded:B needs 1 <= B <= 32 bits of grade (got \(b))")
+                throw RewardBitsError.invalidInput("\(Parameter.reward) graded:B needs 1 <= B <= 32 bits of grade (got \(b))")
             }
             self = quantile ? .gradedQuantile(b) : .graded(b)
         } else {
             throw RewardBitsError.invalidInput(
-                "--reward must be per-token, checkpoint:C, sum, graded:B or graded:B:quantile (got '\(text)'), e.g. --reward checkpoint:8")
+                "\(Parameter.reward) must be per-token, checkpoint:C, sum, graded:B or graded:B:quantile (got '\(text)'), e.g. \(Parameter.reward) checkpoint:8")
         }
     }
 

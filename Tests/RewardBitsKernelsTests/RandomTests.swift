@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@_spi(Testing) import RewardBitsTestSupport
 import RewardBits
 @_spi(Testing) import RewardBitsCore
 
@@ -308,7 +309,7 @@ struct DistributionTests {
     func alias(spec: String) throws {
         let v: UInt64 = 37
         let distribution = try SymbolDistribution(try DistributionSpec(parsing: spec, option: "--policy"),
-                                                  vocabularySize: v, option: "--policy")
+                                                  vocabularySize: v, option: .policy)
         guard case .alias(let table) = try distribution.makeSampler() else {
             Issue.record("expected an alias table")
             return
@@ -324,7 +325,7 @@ struct DistributionTests {
 
     @Test("alias tables represent Zipf distributions to 1e-9 relative (1e-3 at V = 2^20, s = 2: tail masses near 5e-13)", arguments: [(UInt64(1024), 1.1), (65536, 1.1), (1 << 20, 2.0)])
     func aliasPrecision(v: UInt64, s: Double) throws {
-        let distribution = try SymbolDistribution(.zipf(s), vocabularySize: v, option: "--policy")
+        let distribution = try SymbolDistribution(.zipf(s), vocabularySize: v, option: .policy)
         let table = try AliasTable(probabilities: distribution.probabilities!)
         #expect(table.maximumRelativeError(against: distribution.probabilities!) < 1e-3 * (v > 65536 ? 1 : 1e-6))
     }
@@ -344,7 +345,7 @@ struct DistributionTests {
 
     @Test("alias draws follow the decoded columns word by word (Zipf, V = 65536)")
     func aliasDrawsMatchColumnsZipf() throws {
-        let distribution = try SymbolDistribution(.zipf(1.1), vocabularySize: 65536, option: "--policy")
+        let distribution = try SymbolDistribution(.zipf(1.1), vocabularySize: 65536, option: .policy)
         try checkAliasDraws(try AliasTable(probabilities: distribution.probabilities!), seed: 22)
     }
 
@@ -619,20 +620,20 @@ struct DistributionTests {
 
     @Test("zipf and file distributions are normalised and validated")
     func specs() throws {
-        let zipf = try SymbolDistribution(.zipf(1), vocabularySize: 4, option: "--prior")
+        let zipf = try SymbolDistribution(.zipf(1), vocabularySize: 4, option: .prior)
         let h = 1 + 1 / 2.0 + 1 / 3.0 + 1 / 4.0
         #expect(abs(zipf.probability(0) - 1 / h) < 1e-15)
         #expect(abs(zipf.probability(3) - 0.25 / h) < 1e-15)
         let directory = FileManager.default.temporaryDirectory
         let good = directory.appendingPathComponent("rb-weights-\(getpid()).txt")
         try "1\n3\n0\n4\n".write(to: good, atomically: true, encoding: .utf8)
-        let file = try SymbolDistribution(.file(good.path), vocabularySize: 4, option: "--prior")
+        let file = try SymbolDistribution(.file(good.path), vocabularySize: 4, option: .prior)
         #expect(file.probability(1) == 3 / 8.0)
-        #expect(throws: RewardBitsError.self) { try SymbolDistribution(.file(good.path), vocabularySize: 5, option: "--prior") }
+        #expect(throws: RewardBitsError.self) { try SymbolDistribution(.file(good.path), vocabularySize: 5, option: .prior) }
         let zeros = directory.appendingPathComponent("rb-zeros-\(getpid()).txt")
         try "0\n0\n".write(to: zeros, atomically: true, encoding: .utf8)
-        #expect(throws: RewardBitsError.self) { try SymbolDistribution(.file(zeros.path), vocabularySize: 2, option: "--prior") }
-        #expect(throws: RewardBitsError.self) { try SymbolDistribution(.file("/nonexistent/w.txt"), vocabularySize: 2, option: "--prior") }
+        #expect(throws: RewardBitsError.self) { try SymbolDistribution(.file(zeros.path), vocabularySize: 2, option: .prior) }
+        #expect(throws: RewardBitsError.self) { try SymbolDistribution(.file("/nonexistent/w.txt"), vocabularySize: 2, option: .prior) }
         #expect(throws: RewardBitsError.self) { try DistributionSpec(parsing: "zipf:-1", option: "--prior") }
         #expect(throws: RewardBitsError.self) { try DistributionSpec(parsing: "zipf:nan", option: "--prior") }
         #expect(throws: RewardBitsError.self) { try DistributionSpec(parsing: "normal", option: "--prior") }

@@ -1,17 +1,22 @@
 import Foundation
 import Testing
-import RewardBits
+
+// Helpers every test target shares: exact references built without the
+// library's formulas, the CLI runner, and the settings tests use.
+@_exported import RewardBits
 @_spi(Testing) import RewardBitsCore
 
 /// Mutual information I(S; O) in bits, from the definition, over an explicit
 /// joint distribution given as (s, observation, probability) triples.
 /// Independent of every formula in the library: the enumeration checks use it.
-struct JointDistribution {
+public struct JointDistribution {
+    public init() {}
+
     private var joint: [String: Double] = [:]
     private var marginalS: [Int: Double] = [:]
     private var marginalO: [String: Double] = [:]
 
-    mutating func add(answer s: Int, observation: [Int], probability p: Double) {
+    public mutating func add(answer s: Int, observation: [Int], probability p: Double) {
         guard p > 0 else { return }
         let key = observation.map(String.init).joined(separator: ",")
         joint["\(s)|\(key)", default: 0] += p
@@ -19,9 +24,9 @@ struct JointDistribution {
         marginalO[key, default: 0] += p
     }
 
-    var total: Double { marginalS.values.reduce(0, +) }
+    public var total: Double { marginalS.values.reduce(0, +) }
 
-    var mutualInformation: Double {
+    public var mutualInformation: Double {
         var sum = 0.0
         for (key, p) in joint {
             let parts = key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
@@ -34,7 +39,7 @@ struct JointDistribution {
 }
 
 /// Calls `body` with every tuple in {0..<base}^length.
-func forEachTuple(base: Int, length: Int, _ body: ([Int]) -> Void) {
+public func forEachTuple(base: Int, length: Int, _ body: ([Int]) -> Void) {
     var tuple = [Int](repeating: 0, count: length)
     while true {
         body(tuple)
@@ -51,7 +56,7 @@ func forEachTuple(base: Int, length: Int, _ body: ([Int]) -> Void) {
 
 /// Asserts that an estimate lies within `sigmas` standard errors of `exact`.
 /// A zero standard error demands agreement to rounding.
-func expectNear(_ estimate: Estimate, _ exact: Double, sigmas: Double = 5,
+public func expectNear(_ estimate: Estimate, _ exact: Double, sigmas: Double = 5,
                 _ comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     if estimate.method == .unseenClasses {
         // Every sample fell in one class: no standard error, the interval
@@ -68,15 +73,15 @@ func expectNear(_ estimate: Estimate, _ exact: Double, sigmas: Double = 5,
 }
 
 /// Settings for in-process runs: fixed seed, two threads, no progress line.
-func testSettings(seed: UInt64 = 12345, threads: Int = 2, generator: RandomGenerator = .philox,
+public func testSettings(seed: UInt64 = 12345, threads: Int = 2, generator: RandomGenerator = .philox,
                   blockSize: UInt64? = nil) -> RunSettings {
     RunSettings(seed: seed, threads: threads, generator: generator, confidence: 0.95,
                 blockSize: blockSize, showProgress: false)
 }
 
 /// The built `rewardbits` binary next to the test bundle.
-enum CLI {
-    static var binary: URL {
+public enum CLI {
+    public static var binary: URL {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         // swift-testing may run from inside the .xctest bundle directory.
@@ -88,20 +93,20 @@ enum CLI {
         return URL(fileURLWithPath: ".build/release/rewardbits")
     }
 
-    struct Result {
-        var status: Int32
-        var signaled: Bool
-        var stdout: String
-        var stderr: String
+    public struct Result {
+        public var status: Int32
+        public var signaled: Bool
+        public var stdout: String
+        public var stderr: String
 
         /// The stdout parsed as one JSON object.
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
         }
     }
 
     /// Runs the CLI; `environment` entries are added to this process's.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -125,7 +130,7 @@ enum CLI {
 
 /// The raw JSON text of a run with the timing fields cut out, so two runs
 /// can be compared byte for byte (parsing would round the numbers).
-func numbersWithoutTiming(_ text: String) -> String {
+public func numbersWithoutTiming(_ text: String) -> String {
     var result = text.trimmingCharacters(in: .whitespacesAndNewlines)
     for field in ChannelResult.timingFields {
         // Top-level scalar or flat object values.
@@ -136,7 +141,7 @@ func numbersWithoutTiming(_ text: String) -> String {
 }
 
 /// The raw text of a top-level numeric JSON field, read back exactly.
-func rawNumber(_ field: String, in text: String) -> Double? {
+public func rawNumber(_ field: String, in text: String) -> Double? {
     guard let range = text.range(of: "\"\(field)\":") else { return nil }
     let rest = text[range.upperBound...]
     let number = rest.prefix { !",}".contains($0) }
@@ -144,27 +149,27 @@ func rawNumber(_ field: String, in text: String) -> Double? {
 }
 
 /// A fresh path in the temporary folder, unique to this process and call.
-func temporaryPath(_ label: String) -> String {
+public func temporaryPath(_ label: String) -> String {
     FileManager.default.temporaryDirectory
         .appendingPathComponent("rb-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))").path
 }
 
 extension CLI {
-    struct KillReport {
+    public struct KillReport {
         /// The second checkpoint write was in progress (half written) when
         /// the process was killed.
-        var stalledWrite: Bool
-        var checkpointBefore: Data?
-        var checkpointAfter: Data?
+        public var stalledWrite: Bool
+        public var checkpointBefore: Data?
+        public var checkpointAfter: Data?
         /// The half-written temporary the killed process left.
-        var temporary: String
+        public var temporary: String
     }
 
     /// Runs `arguments` (which name `--checkpoint PATH`) with checkpoints
     /// every 0.05 s and the fault hook that stalls the second write half-way
     /// (REWARDBITS_FAULT_STALL_CHECKPOINT=2), then kills the process with
     /// SIGKILL in the middle of that write.
-    static func killDuringCheckpointWrite(_ arguments: [String]) throws -> KillReport {
+    public static func killDuringCheckpointWrite(_ arguments: [String]) throws -> KillReport {
         let index = try #require(arguments.firstIndex(of: "--checkpoint"))
         let path = arguments[index + 1]
         let process = Process()
@@ -199,5 +204,5 @@ extension CLI {
 
 extension InstructionSet {
     /// This copy's kernel internals (`KernelTestHooks`).
-    var testHooks: any KernelTestHooks.Type { kernels(as: (any KernelTestHooks.Type).self) }
+    @_spi(Testing) public var testHooks: any KernelTestHooks.Type { kernels(as: (any KernelTestHooks.Type).self) }
 }

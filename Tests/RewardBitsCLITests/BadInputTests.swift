@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 /// Every option of every command against the same hostile values: refused

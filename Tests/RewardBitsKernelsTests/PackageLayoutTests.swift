@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 @Suite("package layout")

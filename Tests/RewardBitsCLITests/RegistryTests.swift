@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 /// Adding a channel is its own files plus one line in `ChannelRegistry`

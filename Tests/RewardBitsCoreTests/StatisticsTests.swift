@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import RewardBits
+import RewardBitsTestSupport
+import RewardBitsCore
 
 @Suite("statistics layer")
 struct StatisticsTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import RewardBits
+import RewardBitsTestSupport
+import RewardBitsCore
 
 /// The vectorised psi the group kernel uses per prompt, against a reference
 /// computed in 80-bit extended precision (x86-64) or against the scalar psi.

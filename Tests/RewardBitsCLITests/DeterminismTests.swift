@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RewardBitsTestSupport
 import RewardBits
 
 /// The same spec and seed give bitwise-identical JSON numbers (timing fields
