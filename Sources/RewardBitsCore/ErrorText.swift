@@ -7,6 +7,7 @@ public enum Parameter: String, Sendable, CaseIterable {
     case noise, targetBias, alpha, reward, estimator, prior, policy, mode
     case threads, blockSize, confidence, targetHalfWidth, histogram, generator
     case rank, problems, samples, capacity, layers, hidden, intermediate, heads, kvHeads, headDim
+    case checkpoint, outputFolder, baseline, history
 
     /// The parameter in the library's words.
     public var words: String {
@@ -42,6 +43,10 @@ public enum Parameter: String, Sendable, CaseIterable {
         case .heads: return "the head count"
         case .kvHeads: return "the key/value head count"
         case .headDim: return "the head dimension"
+        case .checkpoint: return "the checkpoint file"
+        case .outputFolder: return "the output folder"
+        case .baseline: return "the baseline file"
+        case .history: return "the history file"
         }
     }
 }
@@ -74,6 +79,13 @@ public struct ErrorText: Sendable, Equatable, CustomStringConvertible, Expressib
         public mutating func appendInterpolation(_ parameter: Parameter) { pieces.append(.parameter(parameter)) }
 
         public mutating func appendInterpolation<Value>(_ value: Value) { pieces.append(.text(String(describing: value))) }
+    }
+
+    /// The two messages one after the other.
+    public static func + (first: ErrorText, second: ErrorText) -> ErrorText {
+        var joined = first
+        joined.pieces += second.pieces
+        return joined
     }
 
     /// The message with each parameter named by `name`.

@@ -9,21 +9,19 @@ public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable
     /// treats this as bad input, so it also exits with EX_USAGE.
     case unreadableInput(ErrorText)
     /// An output file or checkpoint cannot be created (EX_CANTCREAT).
-    case cannotWrite(String)
+    case cannotWrite(ErrorText)
     /// A numerical routine (GSL) reported an error (EX_SOFTWARE).
     case numerical(String)
     /// A checkpoint file is corrupted or belongs to another run (EX_DATAERR).
-    case corruptCheckpoint(String)
+    case corruptCheckpoint(ErrorText)
     /// The run was interrupted (SIGINT) after saving its checkpoint.
     case interrupted(String)
 
     public var description: String {
         switch self {
-        case .invalidInput(let text), .unreadableInput(let text):
+        case .invalidInput(let text), .unreadableInput(let text), .cannotWrite(let text), .corruptCheckpoint(let text):
             return text.description
-        case .cannotWrite(let message), .numerical(let message), .interrupted(let message):
-            return message
-        case .corruptCheckpoint(let message):
+        case .numerical(let message), .interrupted(let message):
             return message
         }
     }
@@ -32,7 +30,8 @@ public enum RewardBitsError: Error, Equatable, CustomStringConvertible, Sendable
     /// command line passes its flag names).
     public func message(naming name: (Parameter) -> String) -> String {
         switch self {
-        case .invalidInput(let text), .unreadableInput(let text): return text.rendered(naming: name)
+        case .invalidInput(let text), .unreadableInput(let text), .cannotWrite(let text), .corruptCheckpoint(let text):
+            return text.rendered(naming: name)
         default: return description
         }
     }

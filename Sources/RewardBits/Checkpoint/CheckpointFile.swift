@@ -46,7 +46,7 @@ public struct CheckpointFile: Sendable {
 
     /// Fails now, before any work, if the checkpoint cannot be written.
     public func checkWritable() throws {
-        try AtomicFile.checkWritable(path, option: "--checkpoint")
+        try AtomicFile.checkWritable(path, option: .checkpoint)
     }
 
     public func save<S: SufficientStatistics & BinaryCodable>(_ state: RunState<S>) throws {
@@ -70,7 +70,7 @@ public struct CheckpointFile: Sendable {
         bytes += writer.bytes
         Self.append(FNV1a.hash(bytes), to: &bytes)
 
-        try AtomicFile.write(bytes, to: path, option: "--checkpoint",
+        try AtomicFile.write(bytes, to: path, option: .checkpoint,
                              stallAt: CheckpointFaults.stallOffset(total: bytes.count), stall: CheckpointFaults.stall)
     }
 
@@ -79,11 +79,11 @@ public struct CheckpointFile: Sendable {
     public func load<S: SufficientStatistics & BinaryCodable>(_: S.Type = S.self) throws -> RunState<S>? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RewardBitsError.unreadableInput(ErrorText("--checkpoint \(path): cannot read the file"))
+            throw RewardBitsError.unreadableInput("\(Parameter.checkpoint) \(path): cannot read the file")
         }
         let bytes = [UInt8](data)
         func corrupt(_ why: String) -> RewardBitsError {
-            .corruptCheckpoint("--checkpoint \(path) is not a usable checkpoint (\(why)); delete it to start afresh")
+            .corruptCheckpoint("\(Parameter.checkpoint) \(path) is not a usable checkpoint (\(why)); delete it to start afresh")
         }
         guard bytes.count >= Self.magic.count + 24, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
             throw corrupt("not a RewardBits checkpoint")
@@ -102,12 +102,12 @@ public struct CheckpointFile: Sendable {
         let format = header["stream_format"] as? Int ?? -1
         guard format == StreamFormat.version else {
             throw RewardBitsError.corruptCheckpoint(
-                "--checkpoint \(path) was written with stream format \(format), this build uses \(StreamFormat.version); its numbers cannot be continued (delete it to start afresh)")
+                "\(Parameter.checkpoint) \(path) was written with stream format \(format), this build uses \(StreamFormat.version); its numbers cannot be continued (delete it to start afresh)")
         }
         let stored = header["identity"] as? [String: String] ?? [:]
         for (key, value) in identity where stored[key] != value {
             throw RewardBitsError.corruptCheckpoint(
-                "--checkpoint \(path) belongs to another run (\(key) = \(stored[key] ?? "missing") there, \(value) here); use another path or delete it")
+                "\(Parameter.checkpoint) \(path) belongs to another run (\(key) = \(stored[key] ?? "missing") there, \(value) here); use another path or delete it")
         }
         guard stored.count == identity.count else { throw corrupt("its run description has extra fields") }
         let payloadLength = try cursor.readInt()

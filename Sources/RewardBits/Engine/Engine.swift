@@ -124,7 +124,7 @@ public enum Engine {
             if let saved = try checkpoint.load(Statistics.self) {
                 guard saved.nextBlock <= plan.blockCount else {
                     throw RewardBitsError.corruptCheckpoint(
-                        "--checkpoint \(checkpoint.path) is past the end of this run (block \(saved.nextBlock) of \(plan.blockCount))")
+                        "\(Parameter.checkpoint) \(checkpoint.path) is past the end of this run (block \(saved.nextBlock) of \(plan.blockCount))")
                 }
                 start = saved
             }
@@ -236,7 +236,7 @@ final class SchedulerState<Statistics: SufficientStatistics>: @unchecked Sendabl
         } catch let error as RewardBitsError {
             saveError = error
         } catch {
-            saveError = .cannotWrite("--checkpoint \(checkpoint.path): \(error)")
+            saveError = .cannotWrite("\(Parameter.checkpoint) \(checkpoint.path): \(error)")
         }
         lastSave = Date()
     }

@@ -15,17 +15,17 @@ public enum AtomicFile {
 
     /// Refuses, before any work is done, a destination that is empty, a
     /// folder, or in a folder where no file can be created. `option` names
-    /// the option in the message.
-    public static func checkWritable(_ path: String, option: String) throws {
+    /// the parameter in the message (nil: an output file).
+    public static func checkWritable(_ path: String, option: Parameter?) throws {
         guard !path.isEmpty else {
-            throw RewardBitsError.invalidInput("\(option) needs a file path (got an empty string)")
+            throw RewardBitsError.invalidInput(subject(option, "") + " needs a file path (got an empty string)")
         }
         try refuseFolder(path, option: option)
         let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw RewardBitsError.cannotWrite(
-                "\(option) \(path): cannot create a file there (\(String(cString: strerror(errno)))); choose a writable path")
+                subject(option, path) + ": cannot create a file there (\(String(cString: strerror(errno)))); choose a writable path")
         }
         close(fd)
         unlink(temporary)
@@ -34,10 +34,17 @@ public enum AtomicFile {
 
     /// A rename over a folder would replace it (with its contents, if a
     /// library removes it first): a folder in the way is an error.
-    private static func refuseFolder(_ path: String, option: String) throws {
+    /// "--checkpoint PATH" (or the parameter's words), or "output file PATH".
+    static func subject(_ option: Parameter?, _ path: String) -> ErrorText {
+        let spaced = path.isEmpty ? "" : " \(path)"
+        guard let option else { return "output file\(spaced)" }
+        return "\(option)\(spaced)"
+    }
+
+    private static func refuseFolder(_ path: String, option: Parameter?) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw RewardBitsError.cannotWrite("\(option) \(path) is a folder; give the path of a file")
+            throw RewardBitsError.cannotWrite(subject(option, path) + " is a folder; give the path of a file")
         }
     }
 
@@ -58,13 +65,13 @@ public enum AtomicFile {
     /// destination that is a folder is refused, never replaced. `stallAt`
     /// is a fault-injection point for the crash tests: the writer calls
     /// `stall` once that many bytes are in the temporary file.
-    public static func write(_ bytes: [UInt8], to path: String, option: String,
+    public static func write(_ bytes: [UInt8], to path: String, option: Parameter?,
                              stallAt: Int = -1, stall: () -> Void = {}) throws {
         try refuseFolder(path, option: option)
         let temporary = temporaryPath(for: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw RewardBitsError.cannotWrite("\(option) \(path): cannot write (\(String(cString: strerror(errno))))")
+            throw RewardBitsError.cannotWrite(subject(option, path) + ": cannot write (\(String(cString: strerror(errno))))")
         }
         let written = bytes.withUnsafeBytes { raw -> Int in
             var offset = 0
@@ -82,12 +89,12 @@ public enum AtomicFile {
         guard written == bytes.count, synced, rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw RewardBitsError.cannotWrite("\(option) \(path): writing failed (\(reason))")
+            throw RewardBitsError.cannotWrite(subject(option, path) + ": writing failed (\(reason))")
         }
     }
 }
 
 /// Writes `contents` to `url` atomically (see `AtomicFile`).
-public func writeAtomically(_ contents: String, to url: URL, option: String = "output file") throws {
+public func writeAtomically(_ contents: String, to url: URL, option: Parameter? = nil) throws {
     try AtomicFile.write(Array(contents.utf8), to: url.path, option: option)
 }

@@ -44,10 +44,10 @@ public enum Reproduce {
         do {
             try FileManager.default.createDirectory(at: options.directory, withIntermediateDirectories: true)
         } catch {
-            throw RewardBitsError.cannotWrite("--out \(options.directory.path): cannot create the folder (\(error.localizedDescription))")
+            throw RewardBitsError.cannotWrite("\(Parameter.outputFolder) \(options.directory.path): cannot create the folder (\(error.localizedDescription))")
         }
         guard FileManager.default.isWritableFile(atPath: options.directory.path) else {
-            throw RewardBitsError.cannotWrite("--out \(options.directory.path): the folder is not writable")
+            throw RewardBitsError.cannotWrite("\(Parameter.outputFolder) \(options.directory.path): the folder is not writable")
         }
         let builders: [(String, (Options) throws -> FigureData)] = [
             ("Fig. 5", singleVersusVocabulary), ("Fig. 6", groupVersusK), ("Fig. 7", tokenVersusLength),

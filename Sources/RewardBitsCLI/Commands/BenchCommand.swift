@@ -111,8 +111,8 @@ struct BenchCommand: ParsableCommand {
             return
         }
         // Every file problem surfaces now, not after minutes of measuring.
-        if let writeBaseline { try AtomicFile.checkWritable(writeBaseline, option: "--write-baseline") }
-        if record { try AtomicFile.checkWritable(history, option: "--history") }
+        if let writeBaseline { try AtomicFile.checkWritable(writeBaseline, option: .baseline) }
+        if record { try AtomicFile.checkWritable(history, option: .history) }
         let baseline = try compare.map { try BenchRecord.read($0) }
         let chosen = try (workloads.isEmpty ? Workload.canonical.map(\.name) : workloads).map { name -> Workload in
             guard let w = Workload.named(name) else {
@@ -153,7 +153,7 @@ struct BenchCommand: ParsableCommand {
         if record { try append(records, to: history) }
         if let writeBaseline {
             try writeAtomically(records.map { $0.json.serialized() }.joined(separator: "\n") + "\n",
-                                to: URL(fileURLWithPath: writeBaseline), option: "--write-baseline")
+                                to: URL(fileURLWithPath: writeBaseline), option: .baseline)
         }
         if let compare, let baseline {
             var results = BenchRunner.compare(records, baseline: baseline, threshold: threshold / 100)
@@ -231,13 +231,13 @@ struct BenchCommand: ParsableCommand {
         var text = ""
         if FileManager.default.fileExists(atPath: path) {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw RewardBitsError.cannotWrite("--history \(path): cannot read the file to append to it")
+                throw RewardBitsError.cannotWrite("\(Parameter.history) \(path): cannot read the file to append to it")
             }
             text = String(decoding: data, as: UTF8.self)
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         }
         text += records.map { $0.json.serialized() }.joined(separator: "\n") + "\n"
-        try writeAtomically(text, to: URL(fileURLWithPath: path), option: "--history")
+        try writeAtomically(text, to: URL(fileURLWithPath: path), option: .history)
     }
 
     func runMemoryCheck() throws {

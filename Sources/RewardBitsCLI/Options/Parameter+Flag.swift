@@ -36,6 +36,10 @@ extension Parameter {
         case .heads: return "--heads"
         case .kvHeads: return "--kv-heads"
         case .headDim: return "--head-dim"
+        case .checkpoint: return "--checkpoint"
+        case .outputFolder: return "--out"
+        case .baseline: return "--write-baseline"
+        case .history: return "--history"
         }
     }
 }
