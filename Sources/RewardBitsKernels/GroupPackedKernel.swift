@@ -3,12 +3,9 @@ import RewardBitsCore
 import CBitOps
 
 /// Uniform prior and policy over V = 2^b with b <= 16: tokens come packed
-/// from 16-word vectors (see `PackedFields`), and distinct tokens are found
-/// with a stamp per symbol: the number of the prompt that last saw it. A
-/// token is new when its stamp is not the current prompt's; nothing is
-/// cleared between prompts (the stamps wrap every 2^16 - 1 prompts). This
-/// avoids a per-prompt popcount over a bitmap, whose wide loads cannot be
-/// forwarded from the scalar stores just made. The AVX-512 copy counts groups
+/// from 16-word vectors (see `PackedFields`), and each prompt's class comes
+/// from a `PromptClassCounter`: a stamp per symbol in the portable copy
+/// (`StampClassCounter`). The AVX-512 copy counts groups
 /// in registers instead (conflict detection on AMD for K <= 64, a sorting
 /// network on Intel for K <= 32, see `distinctCounting`), and the AVX2 copy
 /// sorts 16 prompts of K <= 32 at once, one per 16-bit lane (`PromptSets`,
@@ -54,23 +51,7 @@ struct GroupPackedKernel: SourceKernel {
         let tokens = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 64)
         tokens.initialize(repeating: 0, count: capacity + 64)
         let answers = UnsafeMutablePointer<UInt32>.allocate(capacity: batchPrompts + perVector)
-        #if REWARDBITS_AVX512
-        // The sorting network takes K <= 32; conflict detection K <= 64.
-        let sorting = Self.distinctCounting == .sort
-        let inRegisters = sorting ? k <= 32 : k <= VectorLanes.maximumGroupSize && Self.distinctCounting != .stamps
-        #else
-        let inRegisters = false
-        #endif
-        #if REWARDBITS_AVX2
-        var sets = sortsByLanes ? PromptSets(groupSize: k) : nil
-        #else
-        var sets: PromptSets? = nil
-        #endif
-        // The stamps only where they are used (up to 128 KiB at V = 2^16).
-        let stampCount = inRegisters || sets != nil ? 0 : vocabularySize
-        let stamps = UnsafeMutablePointer<UInt16>.allocate(capacity: stampCount)
-        stamps.initialize(repeating: 0, count: stampCount)
-        var stamp: UInt16 = 0
+        var counter = Self.classCounter(groupSize: k, vocabularySize: vocabularySize)
         var counts = [UInt64](repeating: 0, count: (k + 1) * (pointwise ? 2 : 1))
         counts.withUnsafeMutableBufferPointer { counts in
             var done = 0
@@ -78,54 +59,14 @@ struct GroupPackedKernel: SourceKernel {
                 let batch = min(batchPrompts, samples - done)
                 packing.fill(tokens, count: batch * k, from: &source)
                 if pointwise { packing.fill(answers, count: batch, from: &source) }
-                #if REWARDBITS_AVX512
-                if inRegisters {
-                    // K = 32 (the canonical size) and K = 64 with their lane
-                    // masks folded in.
-                    let answers = pointwise ? answers : nil
-                    switch (k, sorting) {
-                    case (32, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: true, answers: answers, into: counts)
-                    case (32, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: 32, sorting: false, answers: answers, into: counts)
-                    case (64, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: 64, sorting: false, answers: answers, into: counts)
-                    case (_, true): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: true, answers: answers, into: counts)
-                    case (_, false): Self.countVectorPrompts(tokens, batch: batch, groupSize: k, sorting: false, answers: answers, into: counts)
-                    }
-                    done += batch
-                    continue
-                }
-                #endif
-                if sets != nil {
-                    sets!.add(tokens, answers: pointwise ? answers : nil, prompts: batch, into: counts)
-                    done += batch
-                    continue
-                }
-                for prompt in 0..<batch {
-                    if stamp == UInt16.max {
-                        stamps.update(repeating: 0, count: vocabularySize)
-                        stamp = 0
-                    }
-                    stamp &+= 1
-                    let group = tokens + prompt &* k
-                    var m = 0
-                    for i in 0..<k {
-                        let t = Int(group[i])
-                        m &+= stamps[t] != stamp ? 1 : 0
-                        stamps[t] = stamp
-                    }
-                    if pointwise {
-                        counts[2 &* m &+ (stamps[Int(answers[prompt])] == stamp ? 1 : 0)] &+= 1
-                    } else {
-                        counts[m] &+= 1
-                    }
-                }
+                counter.count(tokens, batch: batch, answers: pointwise ? answers : nil, into: counts)
                 done += batch
             }
-            sets?.finish(into: counts)
+            counter.finish(into: counts)
         }
-        sets?.release()
+        counter.release()
         tokens.deallocate()
         answers.deallocate()
-        stamps.deallocate()
         var statistics = GroupStatistics()
         statistics.classes.counts = counts
         return BlockResult(statistics: statistics, rollouts: UInt64(samples) * UInt64(k))
