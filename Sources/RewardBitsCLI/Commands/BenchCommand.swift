@@ -46,8 +46,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("workload"), parsing: .upToNextOption, help: "Workloads to run (default: all).")
     var workloads: [String] = []
 
-    @Option(help: "Thread counts, comma-separated.")
-    var threads: String = "1,2"
+    @Option(help: "Thread counts, comma-separated (default: 1,2).", transform: ThreadCounts.parse)
+    var threads: ThreadCounts = ThreadCounts([1, 2])
 
     @Option(help: "Fraction of the canonical sample counts (1 = the exact sizes).")
     var scale: Double = 1
@@ -57,7 +57,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Kernel copy: best (the widest the CPU supports), all, portable, avx2 or avx512.",
                                valueName: "best|all|portable|avx2|avx512"))
-    var simd: String = "best"
+    var simd: KernelCopies = .best
 
     @Flag(help: "Print JSON lines instead of a table.")
     var json = false
@@ -89,21 +89,14 @@ struct BenchCommand: ParsableCommand {
         }
         guard `repeat` >= 1 else { throw RewardBitsError.invalidInput("--repeat must be at least 1") }
         guard threshold.isFinite, threshold > 0 else { throw RewardBitsError.invalidInput("--threshold must be a positive percentage") }
-        let threadCounts = try threads.split(separator: ",", omittingEmptySubsequences: false).map { text -> Int in
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 4096 else {
-                throw RewardBitsError.invalidInput("--threads must be a comma-separated list of counts >= 1 (got '\(threads)')")
-            }
-            return n
-        }
+        let threadCounts = threads.counts
         let sets: [InstructionSet]
         switch simd {
-        case "best": sets = [InstructionSet.active]
-        case "all": sets = InstructionSet.allCases.filter(\.isSupported)
-        default:
-            guard let set = InstructionSet(rawValue: simd) else {
-                throw RewardBitsError.invalidInput("--simd must be best, all, portable, avx2 or avx512 (got '\(simd)')")
-            }
-            guard set.isSupported else { throw RewardBitsError.invalidInput("--simd \(simd) is not supported by this CPU") }
+        case .best: sets = [InstructionSet.active]
+        case .all: sets = InstructionSet.allCases.filter(\.isSupported)
+        case .portable, .avx2, .avx512:
+            let set = InstructionSet(rawValue: simd.rawValue)!
+            guard set.isSupported else { throw RewardBitsError.invalidInput("--simd \(simd.rawValue) is not supported by this CPU") }
             sets = [set]
         }
         if memory {
@@ -244,7 +237,7 @@ struct BenchCommand: ParsableCommand {
         var results: [(UInt64, Double, Double)] = []
         for prompts in [UInt64(10_000_000), 1_000_000_000] {
             let channel = try GroupChannel(vocabularySize: 1024, groupSize: 32, prompts: prompts)
-            let threadCount = Int(threads.split(separator: ",").last ?? "2") ?? 2
+            let threadCount = threads.counts.last ?? 2
             let result = try channel.run(settings: RunSettings(seed: 1, threads: threadCount))
             results.append((prompts, BenchEnvironment.peakMemoryMiB, result.seconds))
         }
@@ -254,4 +247,25 @@ struct BenchCommand: ParsableCommand {
         }
         print(String(format: "growth from 1e7 to 1e9 prompts: %.1f MiB", results[1].1 - results[0].1))
     }
+}
+
+/// `bench --threads 1,2,4`: one or more thread counts.
+struct ThreadCounts: CustomStringConvertible {
+    var counts: [Int]
+    var description: String { counts.map(String.init).joined(separator: ",") }
+    init(_ counts: [Int]) { self.counts = counts }
+
+    static func parse(_ text: String) throws -> ThreadCounts {
+        ThreadCounts(try text.split(separator: ",", omittingEmptySubsequences: false).map { part -> Int in
+            guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n >= 1, n <= 4096 else {
+                throw ValueError("needs a comma-separated list of thread counts from 1 to 4096, e.g. 1,2,4")
+            }
+            return n
+        })
+    }
+}
+
+/// `bench --simd`: which compiled kernel copies to measure.
+enum KernelCopies: String, CaseIterable, ExpressibleByArgument {
+    case best, all, portable, avx2, avx512
 }
