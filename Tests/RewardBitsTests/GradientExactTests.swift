@@ -104,3 +104,23 @@ struct GradientExactTests {
         }
     }
 }
+
+extension GradientExactTests {
+    @Test("the noiseless closed forms agree with the enumeration", arguments: settings)
+    func closedForms(_ c: Setting) throws {
+        let observation = try #require(GroupExact.tuples(prior: c.prior, policy: c.policy, groupSize: c.k)).information
+        for (advantage, baseline) in [(Advantage.rloo, 0.0), (.grpo, 0), (.reinforce, 0), (.reinforce, 0.3), (.reinforce, 0.5)] {
+            let enumerated = try #require(GradientExact.information(prior: c.prior, policy: c.policy, groupSize: c.k,
+                                                                    noise: 0, advantage: advantage, baseline: baseline))
+            let closed = try #require(GradientExact.noiseless(prior: c.prior, policy: c.policy, groupSize: c.k,
+                                                              advantage: advantage, baseline: baseline,
+                                                              observation: observation))
+            let label = "\(advantage) b=\(baseline)"
+            #expect(abs(closed.gradient - enumerated.gradient) <= 1e-12, "\(label): I(S; g) \(closed.gradient) vs \(enumerated.gradient)")
+            #expect(abs(closed.givenRollouts - enumerated.givenRollouts) <= 1e-12, "\(label): I(S; g | T)")
+            #expect(abs(closed.lost - enumerated.lost) <= 1e-12, "\(label): lost")
+        }
+        #expect(GradientExact.noiseless(prior: c.prior, policy: c.policy, groupSize: c.k, advantage: .reinforce,
+                                        baseline: 1.5, observation: observation) == nil)
+    }
+}

@@ -145,6 +145,52 @@ public enum GradientExact {
         return Information.entropy(marginalS) + Information.entropy(marginalX) - Information.entropy(joint)
     }
 
+    /// Closed forms without noise, O(V), for any V: I(S; g), I(S; g | T),
+    /// I(S; (T, r)) and lost, given `observation` = I(S; (T, r)), the group
+    /// channel's exact value (`GroupChannel.exactInformation()`); I(g; T) is
+    /// not given (nil in the enumeration's place). Nil where no closed form is
+    /// known: `reinforce` with a baseline outside [0, 1).
+    ///
+    /// - rloo, grpo: the update is 0 exactly when the rewards are all equal,
+    ///   which under S = s has probability z_s = (1 - pi_s)^K + pi_s^K, and
+    ///   otherwise names S (its one positive coordinate). So
+    ///   I(S; g) = sum_s q_s [(1 - z_s) log2(1/q_s) + z_s log2(z_s / Z)],
+    ///   Z = sum_s q_s z_s, and I(S; g | T) = I(S; (T, r)) - sum_t pi_t^K h(q_t).
+    /// - reinforce, b = 0: only hits move the policy (and name S): the same
+    ///   with z_s = (1 - pi_s)^K; given T nothing is lost.
+    /// - reinforce, 0 < b < 1: every rollout moves its token by -b (a miss) or
+    ///   1 - b (a hit), so the update gives the rollouts' counts and the
+    ///   rewards: I(S; g) = I(S; g | T) = I(S; (T, r)).
+    public static func noiseless(prior q: [Double], policy pi: [Double], groupSize k: Int, advantage: Advantage,
+                                 baseline b: Double = 0, observation: Double)
+        -> (gradient: Double, givenRollouts: Double, lost: Double)?
+    {
+        func revealing(zeroProbability z: (Int) -> Double) -> Double {
+            var zero = CompensatedSum()
+            for s in q.indices where q[s] > 0 { zero.add(q[s] * z(s)) }
+            var total = CompensatedSum()
+            for s in q.indices where q[s] > 0 {
+                let zs = z(s)
+                total.add(q[s] * (1 - zs) * -log2(q[s]))
+                if zs > 0 { total.add(q[s] * zs * log2(zs / zero.value)) }
+            }
+            return total.value
+        }
+        let kk = Double(k)
+        switch advantage {
+        case .rloo, .grpo:
+            let lost = noiselessCentredLoss(prior: q, policy: pi, groupSize: k)
+            let gradient = revealing { pow(1 - pi[$0], kk) + pow(pi[$0], kk) }
+            return (gradient, observation - lost, lost)
+        case .reinforce where b == 0:
+            return (revealing { pow(1 - pi[$0], kk) }, observation, 0)
+        case .reinforce where b > 0 && b < 1:
+            return (observation, observation, 0)
+        case .reinforce:
+            return nil
+        }
+    }
+
     /// E[1{M = 1} h(q(T_1))]: what a noiseless centred update (rloo, grpo)
     /// loses, since a group whose rewards are all equal moves nothing. With
     /// M = 1 every rollout is the same token t, the rewards are all 1 or all
