@@ -66,7 +66,7 @@ public enum GradientExact {
         // Joint tables keyed by the update (its V coordinates rounded to
         // 1e-12, so that equal rationals computed in different orders meet).
         var jointSG: [GradientKey: [Double]] = [:]   // P(S = s, g) per s
-        var jointTG: [GradientKey: Double] = [:]     // P(T, g) summed over T below
+        var marginalG: [GradientKey: Double] = [:]   // P(g)
         var entropyGivenT = CompensatedSum()          // sum_T P(T) H(g | T)
         var informationGivenT = CompensatedSum()      // sum_T P(T) I(S; g | T)
         var observationGivenT = CompensatedSum()      // sum_T P(T) I(S; r | T)
@@ -104,17 +104,16 @@ public enum GradientExact {
             }
             informationGivenT.add(pT * mutualInformation(sg.values))
             observationGivenT.add(pT * mutualInformation(sr.values))
-            let marginalG = sg.values.map { $0.reduce(0, +) }
-            entropyGivenT.add(pT * Information.entropy(marginalG))
+            entropyGivenT.add(pT * Information.entropy(sg.values.map { $0.reduce(0, +) }))
             for (key, row) in sg {
                 var total = jointSG[key] ?? [Double](repeating: 0, count: v)
                 for s in 0..<v { total[s] += pT * row[s] }
                 jointSG[key] = total
-                jointTG[key, default: 0] += pT * row.reduce(0, +)
+                marginalG[key, default: 0] += pT * row.reduce(0, +)
             }
         }
         let gradient = mutualInformation(jointSG.values)
-        let entropyG = Information.entropy(Array(jointTG.values))
+        let entropyG = Information.entropy(Array(marginalG.values))
         let givenRollouts = informationGivenT.value
         let observation = observationGivenT.value
         return GradientInformation(gradient: gradient, givenRollouts: givenRollouts, observation: observation,

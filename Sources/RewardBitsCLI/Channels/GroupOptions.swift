@@ -13,11 +13,7 @@ struct GroupOptions: ChannelOptions {
     @Option(help: "Rollouts per prompt K >= 1.", transform: Count.parse)
     var group: Count
 
-    @Option(help: ArgumentHelp("Prior q of the answer S.", valueName: "uniform|zipf:S|file:PATH"), transform: Parsed.distribution)
-    var prior: DistributionSpec = .uniform
-
-    @Option(help: ArgumentHelp("Policy pi of the rollouts.", valueName: "uniform|zipf:S|file:PATH"), transform: Parsed.distribution)
-    var policy: DistributionSpec = .uniform
+    @OptionGroup var distributions: DistributionOptions
 
     @Option(help: ArgumentHelp("rb (H(r | T_1..T_K) per prompt, low variance) or pointwise.", valueName: "rb|pointwise"))
     var estimator: EstimatorKind = .rb
@@ -35,8 +31,8 @@ struct GroupOptions: ChannelOptions {
             vocabularySize: vocab.value,
             groupSize: try group.int(option: "--group"),
             prompts: samples,
-            prior: prior,
-            policy: policy,
+            prior: distributions.prior,
+            policy: distributions.policy,
             estimator: estimator,
             noise: noise)
     }

@@ -9,11 +9,7 @@ struct SingleOptions: ChannelOptions {
     @Option(help: "Vocabulary size V >= 2 (up to 2^32 with uniform distributions).", transform: Count.parse)
     var vocab: Count
 
-    @Option(help: ArgumentHelp("Prior q of the answer S.", valueName: "uniform|zipf:S|file:PATH"), transform: Parsed.distribution)
-    var prior: DistributionSpec = .uniform
-
-    @Option(help: ArgumentHelp("Policy pi of the rollouts.", valueName: "uniform|zipf:S|file:PATH"), transform: Parsed.distribution)
-    var policy: DistributionSpec = .uniform
+    @OptionGroup var distributions: DistributionOptions
 
     @Option(help: "Verifier noise: each reward flipped with this probability, in [0, 0.5].")
     var noise: Double = 0
@@ -30,8 +26,8 @@ struct SingleOptions: ChannelOptions {
     func channel(samples: UInt64) throws -> SingleChannel {
         try SingleChannel(
             vocabularySize: vocab.value,
-            prior: prior,
-            policy: policy,
+            prior: distributions.prior,
+            policy: distributions.policy,
             noise: noise,
             estimator: estimator,
             rollouts: samples)

@@ -45,6 +45,16 @@ enum Fraction {
     }
 }
 
+/// The prior of the answer and the policy of the rollouts, as the channels
+/// over a vocabulary take them (`--prior`, `--policy`).
+struct DistributionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Prior q of the answer S.", valueName: "uniform|zipf:S|file:PATH"), transform: Parsed.distribution)
+    var prior: DistributionSpec = .uniform
+
+    @Option(help: ArgumentHelp("Policy pi of the rollouts.", valueName: "uniform|zipf:S|file:PATH"), transform: Parsed.distribution)
+    var policy: DistributionSpec = .uniform
+}
+
 /// Why a typed option's value was refused; ArgumentParser prints it after
 /// "The value 'X' is invalid for '--option <value>':".
 struct ValueError: Error, CustomStringConvertible {
