@@ -8,6 +8,7 @@ public enum Parameter: String, Sendable, CaseIterable {
     case threads, blockSize, confidence, targetHalfWidth, histogram, generator
     case rank, problems, samples, capacity, layers, hidden, intermediate, heads, kvHeads, headDim
     case checkpoint, outputFolder, baseline, history
+    case advantage, advantageBaseline, steps, runs, learner, learningRate, entropyBonus
 
     /// The parameter in the library's words.
     public var words: String {
@@ -47,6 +48,13 @@ public enum Parameter: String, Sendable, CaseIterable {
         case .outputFolder: return "the output folder"
         case .baseline: return "the baseline file"
         case .history: return "the history file"
+        case .advantage: return "the advantage"
+        case .advantageBaseline: return "the baseline b"
+        case .steps: return "the number of steps"
+        case .runs: return "the number of runs"
+        case .learner: return "the learner"
+        case .learningRate: return "the learning rate"
+        case .entropyBonus: return "the entropy bonus"
         }
     }
 }

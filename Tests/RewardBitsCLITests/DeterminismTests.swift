@@ -22,6 +22,10 @@ struct DeterminismTests {
         (["estimate", "token", "--length", "64", "--episodes", "1e5", "--reward", "checkpoint:8", "--noise", "0.05"],
          "0.02"),
         (["estimate", "sft", "--vocab", "64", "--positives", "1e5", "--prior", "zipf:1", "--policy", "zipf:0.5"], "0.002"),
+        (["estimate", "gradient", "--vocab", "64", "--group", "6", "--advantage", "grpo", "--noise", "0.1", "--prompts", "2e4",
+          "--prior", "zipf:1"], "0.01"),
+        (["estimate", "learner", "--vocab", "256", "--group", "4", "--steps", "6", "--learner", "reinforce", "--advantage",
+          "reinforce", "--baseline", "0.5", "--noise", "0.05", "--runs", "2e4"], "0.05"),
     ]
 
     @Test("bitwise identical for --threads 1, 2, 3 and 8, with and without --target-halfwidth",

@@ -68,6 +68,8 @@ public enum ChannelRegistry {
         GroupChannel.self,
         TokenChannel.self,
         SFTChannel.self,
+        GradientChannel.self,
+        LearnerChannel.self,
     ]
 
     /// The registered channel called `name`.

@@ -31,6 +31,14 @@ public struct ChannelResult: Sendable {
     /// With --target-halfwidth: whether the stop rule was met (false when the
     /// sample cap came first).
     public var targetReached: Bool?
+    /// Informations reported beside the estimate, each with its interval and
+    /// exact value (the gradient channel's `components`).
+    public var components: [NamedEstimate] = []
+    /// One estimate per step (a learner's I(S; H_t)).
+    public var curve: [CurvePoint] = []
+    /// Further quantities with intervals, each a top-level JSON object
+    /// (`kept`, `efficiency`).
+    public var namedEstimates: [NamedEstimate] = []
 
     /// The channel's warnings, the interval's notes and the generator's
     /// known quality problems.
@@ -43,6 +51,33 @@ public struct ChannelResult: Sendable {
     public var rolloutsPerSecond: Double { seconds > 0 ? Double(rollouts) / seconds : 0 }
     public var unitsPerSecond: Double { seconds > 0 ? throughputUnits / seconds : 0 }
     public var unitsPerCPUSecond: Double { cpuSeconds > 0 ? throughputUnits / cpuSeconds : 0 }
+}
+
+/// An estimated quantity with its exact value where known.
+public struct NamedEstimate: Sendable {
+    public var name: String
+    public var estimate: Estimate
+    public var exact: Double?
+    public init(_ name: String, _ estimate: Estimate, exact: Double?) {
+        self.name = name
+        self.estimate = estimate
+        self.exact = exact
+    }
+}
+
+/// One point of a curve: the step, its estimate and exact value, and other
+/// per-step numbers (bits per rollout, hit rate).
+public struct CurvePoint: Sendable {
+    public var step: Int
+    public var estimate: Estimate
+    public var exact: Double?
+    public var extras: [(String, JSONValue)]
+    public init(step: Int, estimate: Estimate, exact: Double?, extras: [(String, JSONValue)] = []) {
+        self.step = step
+        self.estimate = estimate
+        self.exact = exact
+        self.extras = extras
+    }
 }
 
 /// Which estimator a channel uses.

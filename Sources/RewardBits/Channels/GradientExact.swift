@@ -10,8 +10,21 @@ import Foundation
 /// - `grpo`: A_i = (r_i - rbar) / sigma, the group's mean and (population)
 ///   standard deviation, and A_i = 0 when all K rewards are equal (sigma = 0,
 ///   where implementations add a small constant to sigma).
+/// - `perToken`: each rollout is T binary tokens against a hidden target
+///   string, and each token's own reward is its advantage (`PerTokenGradient`).
 public enum Advantage: String, Sendable, CaseIterable {
     case reinforce, rloo, grpo
+    case perToken = "per-token"
+
+    /// The rule of a vocabulary update (nil for per-token).
+    var likelihoodRule: ((Double) -> GradientLikelihood.Rule)? {
+        switch self {
+        case .reinforce: return { .reinforce(baseline: $0) }
+        case .rloo: return { _ in .rloo }
+        case .grpo: return { _ in .grpo }
+        case .perToken: return nil
+        }
+    }
 
     /// The advantages of rewards `r` (0 or 1 each) with baseline `b`.
     func advantages(_ r: [Int], baseline b: Double) -> [Double] {
@@ -27,6 +40,8 @@ public enum Advantage: String, Sendable, CaseIterable {
             let variance = r.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(k)
             guard variance > 0 else { return [Double](repeating: 0, count: k) }
             return r.map { (Double($0) - mean) / variance.squareRoot() }
+        case .perToken:
+            preconditionFailure("per-token advantages belong to PerTokenGradient")
         }
     }
 }
@@ -59,7 +74,7 @@ public enum GradientExact {
     public static func information(prior q: [Double], policy pi: [Double], groupSize k: Int, noise eps: Double,
                                    advantage: Advantage, baseline: Double = 0) -> GradientInformation? {
         let v = q.count
-        precondition(v == pi.count && v >= 2 && k >= 1 && (advantage != .rloo || k >= 2))
+        precondition(v == pi.count && v >= 2 && k >= 1 && (advantage != .rloo || k >= 2) && advantage != .perToken)
         let flipPatterns = eps > 0 ? 1 << k : 1
         guard pow(Double(v), Double(k + 1)) * Double(flipPatterns) <= termLimit else { return nil }
 
@@ -185,7 +200,7 @@ public enum GradientExact {
             return (revealing { pow(1 - pi[$0], kk) }, observation, 0)
         case .reinforce where b > 0 && b < 1:
             return (observation, observation, 0)
-        case .reinforce:
+        case .reinforce, .perToken:
             return nil
         }
     }

@@ -33,6 +33,19 @@ extension ChannelResult {
                 ]))
             })))
         }
+        func object(_ e: Estimate, exact: Double?) -> [(String, JSONValue)] {
+            [("estimate", .number(e.value)), ("stderr", .number(e.standardError)), ("ci", Self.intervalJSON(e)),
+             ("interval_method", .string(e.method.rawValue)), ("exact", .optional(exact)), ("z", .optional(e.z(against: exact)))]
+        }
+        if !components.isEmpty {
+            members.append(("components", .object(components.map { ($0.name, .object(object($0.estimate, exact: $0.exact))) })))
+        }
+        for named in namedEstimates { members.append((named.name, .object(object(named.estimate, exact: named.exact)))) }
+        if !curve.isEmpty {
+            members.append(("curve", .array(curve.map { point in
+                .object([("step", .integer(Int64(point.step)))] + object(point.estimate, exact: point.exact) + point.extras)
+            })))
+        }
         if settings.stopping != nil {
             members.append(("stopped_early", .bool(stoppedEarly)))
             members.append(("target_reached", .bool(targetReached ?? false)))
@@ -101,6 +114,22 @@ extension ChannelResult {
             var text = String(format: "  %@  %.6g  %@ CI [%.6g, %.6g]", name, e.value, pct, e.low, e.high)
             if let x = boundExacts.first(where: { $0.0 == name })?.1 { text += String(format: "  exact %.6g", x) }
             lines.append(text)
+        }
+        for list in [components, namedEstimates] {
+            for c in list {
+                var text = "  " + c.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                text += String(format: " %.6g  %@ CI [%.6g, %.6g]", c.estimate.value, pct, c.estimate.low, c.estimate.high)
+                if let x = c.exact { text += String(format: "  exact %.6g", x) }
+                lines.append(text)
+            }
+        }
+        if !curve.isEmpty {
+            lines.append("  curve     step  estimate     CI                       exact")
+            for point in curve {
+                lines.append(String(format: "            %4d  %-11.6g  [%.6g, %.6g]  %@", point.step, point.estimate.value,
+                                    point.estimate.low, point.estimate.high,
+                                    point.exact.map { String(format: "%.6g", $0) } ?? "-"))
+            }
         }
         let boundText = bounds.filter { name, _ in !boundEstimates.contains { $0.0 == name } }
             .map { String(format: "%@ = %.6g", $0.0, $0.1) }.joined(separator: ", ")

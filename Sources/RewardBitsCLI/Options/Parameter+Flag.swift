@@ -40,6 +40,13 @@ extension Parameter {
         case .outputFolder: return "--out"
         case .baseline: return "--write-baseline"
         case .history: return "--history"
+        case .advantage: return "--advantage"
+        case .advantageBaseline: return "--baseline"
+        case .steps: return "--steps"
+        case .runs: return "--runs"
+        case .learner: return "--learner"
+        case .learningRate: return "--lr"
+        case .entropyBonus: return "--entropy-bonus"
         }
     }
 }

@@ -74,6 +74,10 @@ enum Parsed {
         try valueError { try TokenReward(parsing: text) }
     }
 
+    static func learner(_ text: String) throws -> LearnerKind {
+        try valueError { try LearnerKind(parsing: text) }
+    }
+
     static func generator(_ text: String) throws -> RandomGenerator {
         try valueError { try RandomGenerator(parsing: text) }
     }
@@ -81,7 +85,7 @@ enum Parsed {
     private static func valueError<T>(_ parse: () throws -> T) throws -> T {
         do { return try parse() } catch let error as RewardBitsError {
             var message = error.commandLineMessage
-            for prefix in ["--reward ", "--rng "] where message.hasPrefix(prefix) {
+            for prefix in ["--reward ", "--rng ", "--learner "] where message.hasPrefix(prefix) {
                 message.removeFirst(prefix.count)
             }
             throw ValueError(message)
@@ -96,3 +100,4 @@ extension EstimatorKind: ExpressibleByArgument {
 extension CountInterval: ExpressibleByArgument {}
 extension SFTChannel.Mode: ExpressibleByArgument {}
 extension FigureFormat: ExpressibleByArgument {}
+extension Advantage: ExpressibleByArgument {}
