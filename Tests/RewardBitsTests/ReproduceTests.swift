@@ -6,7 +6,12 @@ import RewardBits
 @Suite("reproduce and budget")
 struct ReproduceTests {
     static let figures = ["fig5_single_vs_V", "fig6_group_vs_K", "fig7_token_vs_T", "sft_filtered_vs_V",
-                          "beyond_group_zipf_policies", "beyond_token_reward_modes"]
+                          "beyond_group_zipf_policies", "beyond_token_reward_modes", "beyond_gradient_vs_K",
+                          "beyond_gradient_per_token_vs_T", "beyond_learner_curves", "beyond_reinforce_efficiency_vs_lr"]
+
+    /// Figures of quantities no exact value is known for (a reinforce
+    /// learner's efficiency): their rows are checked for completeness only.
+    static let withoutExactValues: Set<String> = ["beyond_reinforce_efficiency_vs_lr"]
 
     /// Splits one CSV line (RFC 4180 quoting).
     static func fields(_ line: Substring) -> [String] {
@@ -62,13 +67,15 @@ struct ReproduceTests {
                 if row[index["interval_method"]!] == "unseen-classes" {
                     #expect(low - 1e-12 <= exact && exact <= high + 1e-12, "\(name): \(line)")
                 } else {
-                    #expect(abs(estimate - exact) <= max(5 * se, 1e-12 * max(1, abs(exact))), "\(name): \(line)")
+                    // Exact values found as differences of entropies (the
+                    // gradient channel's enumeration) carry ~1e-11 of rounding.
+                    #expect(abs(estimate - exact) <= max(5 * se, 1e-10 * max(1, abs(exact))), "\(name): \(line)")
                 }
                 relativeHalfWidths.append((high - low) / 2 / abs(exact))
             }
             let sorted = relativeHalfWidths.sorted()
             let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-            #expect(!sorted.isEmpty, "\(name) has no row with an exact value")
+            #expect(!sorted.isEmpty || Self.withoutExactValues.contains(name), "\(name) has no row with an exact value")
             #expect(median <= 0.05, "\(name): median CI half-width is \(median * 100)% of the exact value")
         }
         let index = try String(contentsOf: directory.appendingPathComponent("index.md"), encoding: .utf8)

@@ -10,7 +10,8 @@ import Foundation
 /// The estimate is I(S; g); the components are I(S; g | T) (given the
 /// rollouts), I(S; (T, r)) (the rewards' view: the group or token channel's
 /// value), lost = I(S; (T, r)) - I(S; g | T) (what the update throws away)
-/// and I(g; T) (how much of the update is about the rollouts).
+/// and I(g; T) (how much of the update is about the rollouts);
+/// `share_of_observation` is I(S; g) / I(S; (T, r)).
 ///
 /// Every per-sample value is exact given the prompt (`GradientLikelihood`,
 /// `PerTokenGradient`): a Kullback-Leibler divergence of the posterior of S
@@ -197,7 +198,9 @@ public struct GradientChannel: Channel {
         let level = settings.confidence
         let rules = valueRules()
         let exacts = [exact.gradient, exact.givenRollouts, exact.observation, exact.lost, exact.aboutRollouts]
-        let layout = ValueLayout(rules, centers: exacts.map { $0 ?? 0 })
+        // I(S; g) and I(S; (T, r)) from the same prompts: their ratio's
+        // interval uses their covariance.
+        let layout = ValueLayout(rules, centers: exacts.map { $0 ?? 0 }, pairs: [(0, 2)])
         let kernels = settings.kernels(as: (any GradientKernelFactory.Type).self)
         let kernel: any BlockKernel<MomentsVector>
         if advantage == .perToken {
@@ -231,6 +234,15 @@ public struct GradientChannel: Channel {
                 : try rules[i + 1].information(part, bound: bound, level: level, interval: settings.binomialInterval)
             components.append(NamedEstimate(name, e, exact: exacts[i + 1]))
         }
+        var named: [NamedEstimate] = []
+        if let share = statistics.ratio(0, over: 2) {
+            let z = try GSL.normalQuantile(1 - (1 - level) / 2)
+            let e = Estimate(value: share.value, standardError: share.standardError,
+                             low: max(0, share.value - z * share.standardError), high: min(1, share.value + z * share.standardError),
+                             level: level, method: .deltaMethod, samples: statistics.count)
+            let exactShare = exact.gradient.flatMap { g in exact.observation.flatMap { $0 > 0 ? g / $0 : nil } }
+            named.append(NamedEstimate("share_of_observation", e, exact: exactShare))
+        }
         var result = ChannelResult(
             channel: Self.name, parameters: parameters, estimator: EstimatorKind.rb.rawValue,
             estimate: measured.estimate, exact: exact.gradient, bounds: bounds, boundEstimates: [], boundExacts: [],
@@ -238,6 +250,7 @@ public struct GradientChannel: Channel {
             throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
             stoppedEarly: measured.stoppedEarly, histogram: nil, targetReached: measured.targetReached)
         result.components = components
+        result.namedEstimates = named
         return result.finished(bound: bound, largestShare: measured.largestShare)
     }
 }

@@ -28,6 +28,16 @@ public struct FigurePoint: Sendable {
         self.bound = bound
     }
 
+    /// A point for a quantity a result reports beside its estimate (a
+    /// component, a curve point, a ratio).
+    public init(series: String, x: Double, result: ChannelResult, estimate: Estimate, exact: Double?, estimator: String,
+                boundName: String = "", bound: Double? = nil) {
+        self.init(series: series, x: x, result: result, boundName: boundName, bound: bound)
+        self.estimate = estimate
+        self.exact = exact
+        self.estimator = estimator
+    }
+
     /// A point for one of a result's estimated reference quantities.
     public init(series: String, x: Double, result: ChannelResult, boundEstimate name: String) {
         self.init(series: series, x: x, result: result)
@@ -55,6 +65,8 @@ public struct FigureData: Sendable {
     public var exactSeries: Set<String> = []
     /// Where the legend goes inside the plot (a gnuplot key position).
     public var keyPosition = "bottom right"
+    /// The y range, where the data alone would leave no room for the legend.
+    public var yRange: ClosedRange<Double>?
 
     public static let csvColumns = [
         "figure", "series", "x", "estimate", "stderr", "ci_low", "ci_high", "exact", "z", "samples", "rollouts",

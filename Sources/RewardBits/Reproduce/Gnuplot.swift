@@ -49,6 +49,7 @@ public enum Gnuplot {
         if figure.logY { s += "set logscale y 10\nset format y '10^{%L}'\n" }
         s += "set offsets graph 0.03, graph 0.03, 0, 0\n"
         s += "set grid lc rgb '#dddddd'\nset border lw 1.2\n"
+        if let range = figure.yRange { s += "set yrange [\(range.lowerBound):\(range.upperBound)]\n" }
         s += "set key inside \(figure.keyPosition) box opaque font ',10' spacing 1.1 samplen 2.5 title 'points: Monte Carlo with 95% CI;  lines: exact' font ',10'\n"
         for format in formats {
             s += "set terminal \(format.terminal)\nset output '\(figure.name).\(format.rawValue)'\n"

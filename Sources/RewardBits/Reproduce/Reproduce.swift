@@ -52,6 +52,8 @@ public enum Reproduce {
         let builders: [(String, (Options) throws -> FigureData)] = [
             ("Fig. 5", singleVersusVocabulary), ("Fig. 6", groupVersusK), ("Fig. 7", tokenVersusLength),
             ("SFT", sftVersusVocabulary), ("Zipf policies", groupUnderZipfPolicies), ("token rewards", tokenRewardModes),
+            ("gradient vs K", gradientVersusK), ("per-token gradient", gradientPerTokenVersusLength),
+            ("learner curves", learnerCurves), ("reinforce efficiency", reinforceEfficiency),
         ]
         var figures: [FigureData] = []
         for (label, build) in builders {
@@ -231,6 +233,132 @@ public enum Reproduce {
             xLabel: "tokens per episode T", yLabel: "bits per episode", logX: true, logY: true, points: points)
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "top left"
+        return figure
+    }
+
+    // MARK: - What the learner sees and keeps
+
+    /// Beyond the post: I(S; g) / I(S; (T, r)) against K for each advantage,
+    /// noiseless and with eps = 0.1 (V = 64, uniform prior and policy).
+    static func gradientVersusK(_ options: Options) throws -> FigureData {
+        let prompts: UInt64 = options.quick ? 2_000 : 20_000
+        let rules: [(String, Advantage, Double)] = [
+            ("reinforce, b = 0", .reinforce, 0), ("reinforce, b = 0.5", .reinforce, 0.5), ("rloo", .rloo, 0), ("grpo", .grpo, 0),
+        ]
+        var points: [FigurePoint] = []
+        for eps in [0.0, 0.1] {
+            for (label, advantage, baseline) in rules {
+                for k in powers(1...4) {
+                    let channel = try GradientChannel(vocabularySize: 64, groupSize: k, prompts: prompts, noise: eps,
+                                                      advantage: advantage, baseline: baseline)
+                    let result = try channel.run(settings: settings(options, point: "gradient/\(eps)/\(label)/\(k)"))
+                    let share = result.namedEstimates.first { $0.name == "share_of_observation" }!
+                    points.append(FigurePoint(series: "\(label), eps = \(eps)", x: Double(k), result: result,
+                                              estimate: share.estimate, exact: share.exact,
+                                              estimator: "I(S;g)/I(S;(T,r))", boundName: "all_of_it", bound: 1))
+                }
+            }
+        }
+        var figure = FigureData(
+            name: "beyond_gradient_vs_K", title: "Beyond the post: the share of what the rollouts say that the update carries",
+            summary: "Beyond the post: I(S; g) / I(S; (T, r)), the share of what K rollouts and their rewards say about S that the policy-gradient update itself carries, vs K (V = 64, uniform), for reinforce with b = 0 and 0.5, rloo and grpo, noiseless and eps = 0.1; MC (exact posteriors per prompt) with 95% CI and the exact value where known.",
+            xLabel: "rollouts per prompt K", yLabel: "I(S; g) / I(S; (T, r))", logX: true, logY: false, points: points)
+        figure.exactSeries = Set(figure.seriesNames)
+        figure.keyPosition = "bottom right"
+        figure.yRange = 0.2...1.05
+        return figure
+    }
+
+    /// Beyond the post: per-token advantages over T-token rollouts (K = 4):
+    /// I(S; g) grows as T, and I(g; T) beside it; a sequence-level grpo update
+    /// over the same 2^T answers carries at most log2(K + 1).
+    static func gradientPerTokenVersusLength(_ options: Options) throws -> FigureData {
+        let prompts: UInt64 = options.quick ? 2_000 : 20_000
+        let k = 4
+        var points: [FigurePoint] = []
+        for eps in [0.0, 0.1] {
+            for t in powers(0...10) {
+                let channel = try GradientChannel(groupSize: k, prompts: prompts, noise: eps, advantage: .perToken, length: t)
+                let result = try channel.run(settings: settings(options, point: "pertoken/\(eps)/\(t)"))
+                points.append(FigurePoint(series: "I(S; g), per-token, eps = \(eps)", x: Double(t), result: result,
+                                          boundName: "T_bits", bound: Double(t)))
+                let about = result.components.first { $0.name == "about_rollouts" }!
+                points.append(FigurePoint(series: "I(g; T), per-token, eps = \(eps)", x: Double(t), result: result,
+                                          estimate: about.estimate, exact: about.exact, estimator: "about_rollouts"))
+            }
+        }
+        // Sequence level, noiseless, uniform over V = 2^T: the update names S
+        // unless all K rewards are equal, z = (1 - 2^-T)^K + 2^-TK.
+        // (Drawn down to 10^-3 bits: below, it would squash the axis.)
+        let sequence = powers(0...10).map { t -> (Double, Double) in
+            let v = pow(2.0, Double(t))
+            let z = exp(Double(k) * log1p(-1 / v)) + pow(v, -Double(k))
+            return (Double(t), (1 - z) * Double(t))
+        }.filter { $0.1 >= 1e-3 }
+        var figure = FigureData(
+            name: "beyond_gradient_per_token_vs_T", title: "Beyond the post: O(T) bits in the update only with per-token rewards",
+            summary: "Beyond the post: per-token advantages over rollouts of T binary tokens (K = 4, target bits p = 1/2): I(S; g) grows as T (T (1 - 2^-K) noiseless) while I(g; T), what the update says about the rollouts themselves, grows as well; a sequence-level grpo update over the same 2^T answers carries (1 - z) T <= log2(K + 1) bits (line). MC with 95% CI and exact values.",
+            xLabel: "tokens per rollout T", yLabel: "bits per prompt", logX: true, logY: true, points: points)
+        figure.exactSeries = Set(figure.seriesNames)
+        figure.keyPosition = "bottom right"
+        figure.lines = [("sequence-level grpo, eps = 0 (exact)", sequence)]
+        return figure
+    }
+
+    /// Beyond the post: I(S; H_t) against t for every learner at V = 1024,
+    /// K = 8, with the caps t log2(K + 1) and H(S).
+    static func learnerCurves(_ options: Options) throws -> FigureData {
+        let runs: UInt64 = options.quick ? 5_000 : 50_000
+        let v = 1024, k = 8, steps = 64
+        let learners: [(String, LearnerKind)] = [
+            ("static (uniform policy)", .fixed), ("thompson", .thompson), ("tempered, beta = 0.5", .tempered(beta: 0.5)),
+            ("elimination", .elimination), ("reinforce, rloo, lr = 1", .reinforce),
+        ]
+        var points: [FigurePoint] = []
+        for (label, learner) in learners {
+            let channel = try LearnerChannel(vocabularySize: UInt64(v), groupSize: k, steps: steps, runs: runs, learner: learner)
+            let result = try channel.run(settings: settings(options, point: "learner/\(learner)"))
+            for point in result.curve {
+                points.append(FigurePoint(series: label, x: Double(point.step), result: result, estimate: point.estimate,
+                                          exact: point.exact, estimator: "rb",
+                                          boundName: "cap", bound: min(Double(point.step) * log2(Double(k) + 1), log2(Double(v)))))
+            }
+        }
+        var figure = FigureData(
+            name: "beyond_learner_curves", title: "Beyond the post: exploration sets the rate, and the caps bind",
+            summary: "Beyond the post: I(S; H_t) after t steps of K = 8 rollouts at V = 1024 (uniform prior, noiseless) for a static uniform policy, Thompson sampling, a tempered posterior (beta = 0.5: the same law under a uniform prior), elimination and a reinforce learner (rloo, lr = 1), against the caps t log2(K + 1) and H(S) = 10 bits; MC (exact posterior per run) with 95% CI and exact curves where known.",
+            xLabel: "step t", yLabel: "I(S; H_t)  [bits]", logX: false, logY: false, points: points)
+        figure.exactSeries = Set(figure.seriesNames)
+        figure.keyPosition = "bottom right"
+        figure.lines = [("t log_2(K+1)", (1...steps).map { (Double($0), min(Double($0) * log2(Double(k) + 1), 12)) }),
+                        ("H(S) = log_2 V", [(1, log2(Double(v))), (Double(steps), log2(Double(v)))])]
+        return figure
+    }
+
+    /// Beyond the post: how much of what it learned a reinforce learner keeps
+    /// in its policy, kept / I(S; H_n), against its learning rate.
+    static func reinforceEfficiency(_ options: Options) throws -> FigureData {
+        let runs: UInt64 = options.quick ? 2_000 : 20_000
+        let v = 1024, k = 8, steps = 32
+        let rules: [(String, Advantage, Double)] = [("rloo", .rloo, 0), ("grpo", .grpo, 0), ("reinforce, b = 0.5", .reinforce, 0.5)]
+        var points: [FigurePoint] = []
+        for (label, advantage, baseline) in rules {
+            for lr in [0.03, 0.1, 0.3, 1, 3, 10] {
+                let channel = try LearnerChannel(vocabularySize: UInt64(v), groupSize: k, steps: steps, runs: runs,
+                                                 learner: .reinforce, advantage: advantage, baseline: baseline, learningRate: lr)
+                let result = try channel.run(settings: settings(options, point: "efficiency/\(label)/\(lr)"))
+                let efficiency = result.namedEstimates.first { $0.name == "efficiency" }!
+                points.append(FigurePoint(series: label, x: lr, result: result, estimate: efficiency.estimate,
+                                          exact: efficiency.exact, estimator: "kept/I", boundName: "posterior", bound: 1))
+            }
+        }
+        var figure = FigureData(
+            name: "beyond_reinforce_efficiency_vs_lr", title: "Beyond the post: what a policy-gradient learner keeps of what it learned",
+            summary: "Beyond the post: absorption efficiency kept / I(S; H_n) = E[log2 pi_n(S) / q(S)] / I(S; H_n) of a tabular softmax reinforce learner after n = 32 steps of K = 8 rollouts at V = 1024 (uniform prior, noiseless) vs learning rate, for rloo, grpo and a fixed baseline b = 0.5; 1 is the Bayes posterior (Thompson). MC with 95% CI (delta method).",
+            xLabel: "learning rate eta", yLabel: "kept / I(S; H_n)", logX: true, logY: false, points: points)
+        figure.keyPosition = "center left"
+        figure.yRange = 0...1.1
+        figure.lines = [("Bayes posterior (thompson)", [(0.03, 1), (10, 1)])]
         return figure
     }
 }
