@@ -66,17 +66,18 @@ public struct GradientInformation: Sendable, Equatable {
 /// rollout tuple T_1..T_K and flip pattern: V^(K+1) 2^K terms (with noise;
 /// V^(K+1) without), for small V and K.
 public enum GradientExact {
-    /// The most terms the enumeration may visit.
+    /// The most work the enumeration may do: terms visited times V (each
+    /// term builds an update of V coordinates).
     public static let termLimit = 2e7
 
     /// The five quantities for a prior q and policy pi over V tokens, or nil
-    /// when the enumeration would visit more than `termLimit` terms.
+    /// when the enumeration would cost more than `termLimit`.
     public static func information(prior q: [Double], policy pi: [Double], groupSize k: Int, noise eps: Double,
                                    advantage: Advantage, baseline: Double = 0) -> GradientInformation? {
         let v = q.count
         precondition(v == pi.count && v >= 2 && k >= 1 && (advantage != .rloo || k >= 2) && advantage != .perToken)
         let flipPatterns = eps > 0 ? 1 << k : 1
-        guard pow(Double(v), Double(k + 1)) * Double(flipPatterns) <= termLimit else { return nil }
+        guard pow(Double(v), Double(k + 1)) * Double(flipPatterns) * Double(v) <= termLimit else { return nil }
 
         // Joint tables keyed by the update (its V coordinates rounded to
         // 1e-12, so that equal rationals computed in different orders meet).

@@ -204,6 +204,32 @@ extension Coverage {
             let channel = try SFTChannel(vocabularySize: 64, positives: 10_000, mode: .filtered, prior: prior, policy: policy)
             add(name, 10_000, channel.exactValue()) { try channel.run(settings: $0) }
         }
+        // gradient: small models against the enumeration, large V against
+        // the noiseless closed forms, per-token updates.
+        for (name, v, k, prior, eps, advantage, baseline) in [
+            ("gradient grpo zipf:1 V=4 K=3 eps=0.1", UInt64(4), 3, DistributionSpec.zipf(1), 0.1, Advantage.grpo, 0.0),
+            ("gradient reinforce b=0.5 V=3 K=4 eps=0.2", 3, 4, .uniform, 0.2, .reinforce, 0.5),
+            ("gradient rloo V=1024 K=8 eps=0", 1024, 8, .uniform, 0, .rloo, 0),
+            ("gradient rloo zipf:1.1 V=12 K=6 eps=0", 12, 6, .zipf(1.1), 0, .rloo, 0),
+        ] {
+            let channel = try GradientChannel(vocabularySize: v, groupSize: k, prompts: 10_000, prior: prior, noise: eps,
+                                              advantage: advantage, baseline: baseline).precomputingExact()
+            add(name, 10_000, channel.exactInformation()!) { try channel.run(settings: $0) }
+        }
+        let perToken = try GradientChannel(groupSize: 4, prompts: 10_000, noise: 0.1, advantage: .perToken, length: 64,
+                                           targetBias: 0.3)
+        add("gradient per-token p=0.3 eps=0.1 T=64 K=4", 10_000, perToken.exactInformation()!) { try perToken.run(settings: $0) }
+        // learner: the exact curves' last step.
+        for (name, learner, v, k, steps, prior, eps) in [
+            ("learner thompson V=1024 K=8 n=16", LearnerKind.thompson, UInt64(1024), 8, 16, DistributionSpec.uniform, 0.0),
+            ("learner elimination V=256 K=4 n=32", .elimination, 256, 4, 32, .uniform, 0),
+            ("learner static V=64 K=2 n=6 eps=0.1", .fixed, 64, 2, 6, .uniform, 0.1),
+            ("learner static zipf:1.1 V=10 K=2 n=4", .fixed, 10, 2, 4, .zipf(1.1), 0),
+        ] {
+            let channel = try LearnerChannel(vocabularySize: v, groupSize: k, steps: steps, runs: 10_000, prior: prior,
+                                             noise: eps, learner: learner).precomputingExact()
+            add(name, 10_000, channel.exactInformation()!) { try channel.run(settings: $0) }
+        }
         // The plug-in against its own expectation. A uniform prior on V = 2
         // would put H^(S) at its maximum, where the estimator is quadratic in
         // the counts and no bootstrap is calibrated; skewed priors keep it in

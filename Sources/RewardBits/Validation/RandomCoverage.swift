@@ -226,7 +226,11 @@ public enum RandomCoverage {
 
     static func draw(_ draws: inout Draws, index: Int, limits: Limits, folder: String) throws -> Setting? {
         func file(_ role: String) -> String { "\(folder)/setting\(index)-\(role).txt" }
-        switch draws.pick(["single", "group", "token", "sft"]) {
+        switch draws.pick(["single", "group", "token", "sft", "gradient", "learner"]) {
+        case "gradient":
+            return try drawGradient(&draws, index: index, limits: limits, file: file)
+        case "learner":
+            return try drawLearner(&draws, index: index, limits: limits, file: file)
         case "single":
             let v = UInt64(draws.logInteger(2, 1 << 20))
             let (prior, policy, eps, estimator, q, pi) = try model(&draws, vocabularySize: v, file: file)
@@ -340,6 +344,105 @@ public enum RandomCoverage {
                 samples: n, expectedRareEvents: nil, exact: channel.exactValue(), affineCount: nil,
                 run: { try channel.run(settings: $0) }, reference: nil, referencePerSample: perPositive)
         }
+    }
+
+    /// The gradient channel: an advantage, then V, K, prior, policy, noise
+    /// (and T, p for per-token). A prompt's posterior costs about K^3 (times
+    /// K + 1 candidate reward sums) operations, and V K^2 more with a
+    /// non-uniform policy: counted as 20 K^3 + 2 V K^2 rollouts of work.
+    static func drawGradient(_ draws: inout Draws, index: Int, limits: Limits, file: (String) -> String) throws -> Setting? {
+        let advantage: Advantage = draws.pick([.reinforce, .rloo, .grpo, .perToken])
+        let k = draws.logInteger(advantage == .rloo ? 2 : 1, 16)
+        let eps = noise(&draws)
+        let channel: GradientChannel, command: String, work: Double
+        var rare: Double?
+        if advantage == .perToken {
+            let t = draws.logInteger(1, 256)
+            let p = draws.next() % 2 == 0 ? 0.5 : (draws.uniform(0.02, 0.98) * 100).rounded() / 100
+            work = Double(t)
+            let n = sampleCount(&draws, rarePerSample: nil, workPerSample: work, limits: limits)
+            channel = try GradientChannel(groupSize: k, prompts: n, noise: eps, advantage: .perToken, length: t, targetBias: p)
+            command = "estimate gradient --advantage per-token --length \(t) --target-bias \(p) --group \(k) --noise \(eps) --prompts \(n)"
+        } else {
+            let v = UInt64(draws.logInteger(2, 4096))
+            let prior = try distribution(&draws, vocabularySize: v, path: file("prior"))
+            let policy = try distribution(&draws, vocabularySize: v, path: file("policy"))
+            let baseline = advantage == .reinforce ? draws.pick([0, 0.5, (draws.uniform(-1, 2) * 100).rounded() / 100]) : 0
+            let q = try SymbolDistribution(prior, vocabularySize: v, option: .prior)
+            let pi = try SymbolDistribution(policy, vocabularySize: v, option: .policy)
+            let kk = Double(k)
+            work = 20 * kk * kk * kk + (pi.isUniform ? 0 : 2 * Double(v) * kk * kk)
+            // Without noise the prompts that name S are the rare events.
+            if eps == 0 { rare = hitProbability(prior: q, policy: pi, groupSize: k) }
+            let n = sampleCount(&draws, rarePerSample: rare, workPerSample: work, limits: limits)
+            channel = try GradientChannel(vocabularySize: v, groupSize: k, prompts: n, prior: prior, policy: policy, noise: eps,
+                                          advantage: advantage, baseline: baseline)
+            command = "estimate gradient --vocab \(v) --group \(k) --prior \(prior) --policy \(policy) --noise \(eps) --advantage \(advantage.rawValue)"
+                + (advantage == .reinforce ? " --baseline \(baseline)" : "") + " --prompts \(n)"
+        }
+        let model = channel.precomputingExact()
+        let exact = model.exactInformation()
+        var reference: (@Sendable (RunSettings, UInt64) throws -> Estimate)?
+        if exact == nil {
+            reference = { settings, samples in
+                try GradientChannel(vocabularySize: channel.vocabularySize, groupSize: k, prompts: samples,
+                                    prior: channel.prior.spec, policy: channel.policy.spec, noise: eps, advantage: advantage,
+                                    baseline: channel.baseline, length: channel.length, targetBias: channel.targetBias)
+                    .run(settings: settings).estimate
+            }
+        }
+        return Setting(
+            index: index, channel: "gradient", estimator: "rb", command: command, samples: channel.prompts,
+            expectedRareEvents: rare.map { Double(channel.prompts) * $0 }, exact: exact, affineCount: nil,
+            run: { try model.run(settings: $0) }, reference: reference, referencePerSample: work)
+    }
+
+    /// The learner channel: a learner, V, K, n steps, prior, policy, noise
+    /// (none for elimination) and the reinforce learner's update. A run
+    /// costs about n K log2 V, n times the tokens tried so far with noise,
+    /// and n V when every logit moves.
+    static func drawLearner(_ draws: inout Draws, index: Int, limits: Limits, file: (String) -> String) throws -> Setting? {
+        let v = UInt64(draws.logInteger(2, 4096))
+        let k = draws.logInteger(1, 16)
+        let steps = draws.logInteger(1, 64)
+        let prior = try distribution(&draws, vocabularySize: v, path: file("prior"))
+        let policy = try distribution(&draws, vocabularySize: v, path: file("policy"))
+        let learner: LearnerKind = draws.pick([.fixed, .thompson, .tempered(beta: (draws.logUniform(0.25, 4) * 100).rounded() / 100),
+                                               .elimination, .reinforce])
+        let eps = learner == .elimination ? 0 : noise(&draws)
+        var advantage = Advantage.rloo, baseline = 0.0, lr = 1.0, bonus = 0.0
+        if learner == .reinforce {
+            advantage = draws.pick(k >= 2 ? [.reinforce, .rloo, .grpo] : [.reinforce, .grpo])
+            if advantage == .reinforce { baseline = draws.pick([0, 0.5]) }
+            lr = (draws.logUniform(0.01, 10) * 1000).rounded() / 1000
+            if draws.next() % 2 == 0 { bonus = (draws.logUniform(1e-3, 1) * 1000).rounded() / 1000 }
+        }
+        let dense = learner == .reinforce && (bonus > 0 || (advantage == .reinforce && baseline != 0))
+        let n = Double(steps), kk = Double(k)
+        let work = n * kk * 4 * log2(Double(v) + 1) + (eps > 0 ? n * min(Double(v), n * kk) : 0) + (dense ? 4 * n * Double(v) : 0)
+        let runs = sampleCount(&draws, rarePerSample: nil, workPerSample: work, limits: limits)
+        let channel = try LearnerChannel(vocabularySize: v, groupSize: k, steps: steps, runs: runs, prior: prior, policy: policy,
+                                         noise: eps, learner: learner, advantage: advantage, baseline: baseline,
+                                         learningRate: lr, entropyBonus: bonus)
+        let model = channel.precomputingExact()
+        let exact = model.exactInformation()
+        var reference: (@Sendable (RunSettings, UInt64) throws -> Estimate)?
+        if exact == nil {
+            reference = { settings, samples in
+                try LearnerChannel(vocabularySize: v, groupSize: k, steps: steps, runs: samples, prior: prior, policy: policy,
+                                   noise: eps, learner: learner, advantage: channel.advantage, baseline: channel.baseline,
+                                   learningRate: channel.learningRate, entropyBonus: channel.entropyBonus)
+                    .run(settings: settings).estimate
+            }
+        }
+        var command = "estimate learner --vocab \(v) --group \(k) --steps \(steps) --prior \(prior) --policy \(policy) --noise \(eps) --learner \(learner)"
+        if learner == .reinforce {
+            command += " --advantage \(advantage.rawValue) --baseline \(baseline) --lr \(lr) --entropy-bonus \(bonus)"
+        }
+        return Setting(
+            index: index, channel: "learner", estimator: "rb", command: command + " --runs \(runs)", samples: runs,
+            expectedRareEvents: nil, exact: exact, affineCount: nil,
+            run: { try model.run(settings: $0) }, reference: reference, referencePerSample: work)
     }
 
     /// P(S among K rollouts) = sum_s q(s) (1 - (1 - pi(s))^K).
