@@ -32,6 +32,7 @@ public struct GradientChannel: Channel {
 
     public static let maximumVocabulary: UInt64 = 1 << 20
     public static let maximumGroupSize = 64
+    public static let maximumNonUniformPolicyVocabulary: UInt64 = 1 << 16
 
     public init(vocabularySize: UInt64 = 2, groupSize: Int, prompts: UInt64, prior: DistributionSpec = .uniform,
                 policy: DistributionSpec = .uniform, noise: Double = 0, advantage: Advantage, baseline: Double = 0,
@@ -62,6 +63,11 @@ public struct GradientChannel: Channel {
             try Validate.vocabulary(vocabularySize)
             guard vocabularySize <= Self.maximumVocabulary else {
                 throw RewardBitsError.invalidInput("\(Parameter.vocabulary) must be at most 2^20 = 1048576 for the gradient channel (got \(vocabularySize)): each update's posterior is exact")
+            }
+            if policy != .uniform {
+                guard vocabularySize <= Self.maximumNonUniformPolicyVocabulary else {
+                    throw RewardBitsError.invalidInput("\(Parameter.vocabulary) must be at most 65536 with a non-uniform \(Parameter.policy) (got \(vocabularySize)): each prompt's posterior then costs V K^2 operations")
+                }
             }
             guard length == 1 else {
                 throw RewardBitsError.invalidInput("\(Parameter.length) applies to \(Parameter.advantage) per-token only")
