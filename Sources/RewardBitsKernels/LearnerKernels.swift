@@ -65,15 +65,27 @@ struct LearnerKernel<Prior: SymbolSampler, Policy: SymbolSampler>: SourceKernel 
         var rewards = [Int](repeating: 0, count: k)
         var values = [Double](repeating: 0, count: 3 * n)
         var rollouts64: UInt64 = 0
+        // Whether this run rebuilt the reinforce learner's tree (every logit moved).
+        var rebuilt = false
 
         for _ in 0..<samples {
             let answer = Int(prior.draw(&source))
             // Back to the initial state.
             switch model.kind {
             case .reinforce:
-                logits = logInitialPolicy
-                tree = try! SumTree(weights: initialWeights)
-                shift = 0
+                // Only the tried tokens moved unless the tree was rebuilt:
+                // restoring them costs O(K n log V), not O(V), and gives the
+                // same tree bit for bit (`SumTree`).
+                if rebuilt {
+                    logits = logInitialPolicy
+                    tree = try! SumTree(weights: initialWeights)
+                    shift = 0
+                } else {
+                    for t in touched {
+                        logits[t] = logInitialPolicy[t]
+                        tree.update(t, weight: initialWeights[t])
+                    }
+                }
             case .tempered:
                 if shift != 0 {
                     tree = try! SumTree(weights: initialWeights)
@@ -92,6 +104,7 @@ struct LearnerKernel<Prior: SymbolSampler, Policy: SymbolSampler>: SourceKernel 
                 isTouched[t] = false
             }
             touched.removeAll(keepingCapacity: true)
+            rebuilt = false
             var found = false
             var ruledMass = 0.0
 
@@ -160,6 +173,7 @@ struct LearnerKernel<Prior: SymbolSampler, Policy: SymbolSampler>: SourceKernel 
                         if !dense { for s in 0..<v { top = max(top, logits[s]) } }
                         shift = top
                         tree = try! SumTree(weights: logits.map { exp($0 - shift) })
+                        rebuilt = true
                     } else {
                         for i in 0..<drawn { tree.update(rollouts[i], weight: exp(logits[rollouts[i]] - shift)) }
                     }
