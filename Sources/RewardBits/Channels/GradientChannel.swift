@@ -133,7 +133,8 @@ public struct GradientChannel: Channel {
     }
 
     public var bounds: [(String, Double)] {
-        advantage == .perToken ? [("T_bits", Double(length))] : [("log2_K_plus_1", log2(Double(groupSize) + 1))]
+        advantage == .perToken ? [("T_bits", Double(length))]
+            : [("log2_K_plus_1", log2(Double(groupSize) + 1)), ("H_S", prior.entropy)]
     }
 
     public func parameters(blockSize: UInt64) -> [(String, JSONValue)] {

@@ -169,6 +169,12 @@ public struct LearnerChannel: Channel {
                 curve = LearnerExact.uniformPriorCurve(vocabularySize: v, groupSize: groupSize, steps: steps,
                                                        learner: .elimination).map { $0 }
                 if policy.isUniform { kept = curve }
+            } else {
+                // Once K t >= V every token was tried and S is known, for any prior.
+                for t in 1...steps where groupSize * t >= v {
+                    curve[t - 1] = prior.entropy
+                    kept[t - 1] = prior.entropy
+                }
             }
         case .reinforce:
             break

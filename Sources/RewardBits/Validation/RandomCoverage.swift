@@ -469,8 +469,10 @@ public enum RandomCoverage {
             let result = try setting.run(settings)
             // An information's interval stays in [0, bound].
             let bound = result.bounds.map(\.1).min() ?? .infinity
-            return (estimate: result.estimate, outside: result.estimate.low < 0 || result.estimate.high > bound * (1 + 1e-6))
+            return (estimate: result.estimate, outside: result.estimate.low < 0 || result.estimate.high > bound * (1 + 1e-6),
+                    bound: bound)
         }
+        let bound = runs.map(\.bound).min() ?? .infinity
         let estimates = runs.map(\.estimate)
         let outOfRange = runs.filter(\.outside).count
         let halfWidths = estimates.map(\.halfWidth).sorted()
@@ -490,7 +492,10 @@ public enum RandomCoverage {
                 samples = min(budget, UInt64(Double(samples) * factor))
                 e = try reference(settings, samples)
             }
-            target = e.value
+            // The truth lies in [0, bound]; a reference estimate of an
+            // information at its bound (S always found) can round above it,
+            // where no clipped interval could reach.
+            target = min(max(e.value, 0), bound)
             referenceError = e.standardError
         }
 
