@@ -276,9 +276,9 @@ extension GradientChannel {
     }
 
     public static let workloads: [Workload] = [
-        Workload(name: "gradient", command: "estimate gradient --vocab 1024 --group 8 --noise 0.1 --advantage rloo --prompts 1e6",
+        Workload(name: "gradient", command: "estimate gradient --vocab 1024 --group 8 --noise 0.1 --advantage rloo --prompts 2e5",
                  unit: "rollouts", cReferencePerCore: nil, numpyPerCore: nil) { scale in
-            let channel = try GradientChannel(vocabularySize: 1024, groupSize: 8, prompts: Workload.scaled(1e6, scale),
+            let channel = try GradientChannel(vocabularySize: 1024, groupSize: 8, prompts: Workload.scaled(2e5, scale),
                                               noise: 0.1, advantage: .rloo)
             return { try channel.run(settings: $0) }
         },
