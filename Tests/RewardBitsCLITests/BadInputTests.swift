@@ -70,7 +70,8 @@ struct BadInputTests {
         Case(base: ["exact", "group", "--vocab", "16"], option: "--group"),
         Case(base: ["exact", "token"], option: "--length"),
         Case(base: ["sweep", "group", "--vocab", "16", "--prompts", "100"], option: "--group"),
-        Case(base: ["validate", "coverage", "--replicates", "10"], option: "--rows", accepts: ["0"], runAccepted: false),
+        // A row filter is text: "0" and "inf" (as in "reinforce") match rows.
+        Case(base: ["validate", "coverage", "--replicates", "10"], option: "--rows", accepts: ["0", "inf"], runAccepted: false),
         Case(base: ["validate", "coverage", "--rows", "sft filtered uniform"], option: "--replicates"),
         Case(base: coverage, option: "--seed", accepts: ["0"]),
         Case(base: coverage, option: "--threads"),
