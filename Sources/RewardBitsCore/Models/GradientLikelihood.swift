@@ -43,6 +43,8 @@ public struct GradientLikelihood: Sendable {
     /// log K! - K log K: the polynomials use the masses scaled by K (so that
     /// their coefficients stay near 1 for any V).
     let logScale: Double
+    /// Per candidate R (see `backgroundSeries(candidateR:)`).
+    private(set) var backgroundSeries: [BackgroundSeries] = []
 
     /// Two update coordinates are equal when they differ by less than this
     /// (they are O(K) rationals, or ratios of square roots for grpo).
@@ -68,6 +70,29 @@ public struct GradientLikelihood: Sendable {
         }
         binomial = c
         logScale = lgamma(Double(groupSize + 1)) - Double(groupSize) * log(Double(groupSize))
+        backgroundSeries = []
+        backgroundSeries = (0...groupSize).map(backgroundSeries(candidateR:))
+    }
+
+    /// The series of a token whose coordinate is 0 under a candidate R, at
+    /// scaled mass y: A(y x) as a non-answer and A'(y x) as the answer; kept
+    /// as log A and A'/A, which depend on the model and R only.
+    struct BackgroundSeries: Sendable {
+        var logA: [Double]
+        var ratio: [Double]
+    }
+
+    func backgroundSeries(candidateR r: Int) -> BackgroundSeries {
+        let k = groupSize, b = beta(r)
+        var a = [Double](repeating: 0, count: k + 1), aAnswer = a
+        a[0] = 1
+        aAnswer[0] = 1
+        for n in 1...k {
+            guard let h = hits(target: 0, count: n, beta: b) else { continue }
+            a[n] = inverseFactorial[n] * exp(logWeight(count: n, hits: h, answer: false))
+            aAnswer[n] = inverseFactorial[n] * exp(logWeight(count: n, hits: h, answer: true))
+        }
+        return BackgroundSeries(logA: Series.log(a), ratio: Series.divide(aAnswer, by: a))
     }
 
     func priorMass(_ t: Int) -> Double { prior?[t] ?? 1 / Double(vocabularySize) }
@@ -264,6 +289,8 @@ public struct GradientLikelihood: Sendable {
         }
         var trackedLikelihood = [Double](repeating: 0, count: tracked.count)
         var sharedLikelihood = 0.0    // each untracked token (uniform policy)
+        // Prefix rows, suffix rows (K + 2 each) and two scratch rows.
+        var products = [Double](repeating: 0, count: (2 * (k + 2) + 2) * (k + 1))
 
         for r in 0...k {
             if reinforce && r != trueR && !otherRFeasible { continue }
@@ -304,17 +331,7 @@ public struct GradientLikelihood: Sendable {
                 g.append(gi)
             }
             guard feasible else { continue }
-            // The series of a token with c = 0 at scaled mass y: A(y x) as a
-            // non-answer, A'(y x) as the answer.
-            var a = [Double](repeating: 0, count: k + 1), aAnswer = a
-            a[0] = 1
-            aAnswer[0] = 1
-            for n in 1...k {
-                guard let h = hits(target: 0, count: n, beta: b) else { continue }
-                a[n] = inverseFactorial[n] * exp(logWeight(count: n, hits: h, answer: false))
-                aAnswer[n] = inverseFactorial[n] * exp(logWeight(count: n, hits: h, answer: true))
-            }
-            let logA = Series.log(a)
+            let logA = backgroundSeries[r].logA
             // The background: every token not visible, as a product.
             var powerSums = [Double](repeating: 0, count: k + 1)
             let visibleSet = Set(visible.map { tracked[$0] })
@@ -334,24 +351,38 @@ public struct GradientLikelihood: Sendable {
             var exponent = [Double](repeating: 0, count: k + 1)
             for m in 1...k { exponent[m] = logA[m] * powerSums[m] }
             let background = Series.exp(exponent)
-            // Products of the visible polynomials without one of them.
+            // Products of the visible polynomials without one of them, in
+            // rows of one flat buffer (reused across R: the products are the
+            // hot part of a prompt, and allocating them was a third of it).
             let v = visible.count
-            var prefix = [[1.0] + [Double](repeating: 0, count: k)]
-            for i in 0..<v { prefix.append(Series.multiply(prefix[i], f[i])) }
-            var suffix = [Double](repeating: 0, count: k + 1)
-            suffix[0] = 1
-            var withBackground = Series.multiply(prefix[v], background)
-            // The answer among the visible tokens.
-            var suffixes = [[Double]](repeating: [], count: v + 1)
-            suffixes[v] = suffix
-            for i in stride(from: v - 1, through: 0, by: -1) { suffixes[i] = Series.multiply(suffixes[i + 1], f[i]) }
-            for (position, i) in visible.enumerated() {
-                let others = Series.multiply(Series.multiply(prefix[position], suffixes[position + 1]), background)
-                trackedLikelihood[i] += Series.coefficient(k, of: others, times: g[position])
+            let width = k + 1
+            var withBackground = [Double](repeating: 0, count: width)
+            products.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                let prefix = base, suffixes = base + (k + 2) * width, scratch = base + 2 * (k + 2) * width
+                func row(_ start: UnsafeMutablePointer<Double>, _ i: Int) -> UnsafeMutablePointer<Double> { start + i * width }
+                for m in 0..<width { prefix[m] = m == 0 ? 1 : 0 }
+                for i in 0..<v { Series.multiply(row(prefix, i), f[i], into: row(prefix, i + 1), count: width) }
+                withBackground.withUnsafeMutableBufferPointer {
+                    Series.multiply(row(prefix, v), background, into: $0.baseAddress!, count: width)
+                }
+                // The answer among the visible tokens.
+                for m in 0..<width { row(suffixes, v)[m] = m == 0 ? 1 : 0 }
+                for i in stride(from: v - 1, through: 0, by: -1) {
+                    Series.multiply(row(suffixes, i + 1), f[i], into: row(suffixes, i), count: width)
+                }
+                let pair = scratch, others = scratch + width
+                for (position, i) in visible.enumerated() {
+                    Series.multiply(row(prefix, position), row(suffixes, position + 1), into: pair, count: width)
+                    Series.multiply(pair, background, into: others, count: width)
+                    var total = 0.0
+                    for m in 0...k { total += others[m] * g[position][k - m] }
+                    trackedLikelihood[i] += total
+                }
             }
             // The answer among the background tokens: [x^K] of the product
             // times (A'/A)(y x) = sum_m ratio_m y^m x^m.
-            let ratio = Series.divide(aAnswer, by: a)
+            let ratio = backgroundSeries[r].ratio
             func backgroundLikelihood(_ y: Double) -> Double {
                 var total = 0.0
                 var power = 1.0
@@ -405,6 +436,17 @@ public struct GradientLikelihood: Sendable {
 
 /// Truncated power series (coefficient i of x^i), all of one length.
 enum Series {
+    /// `multiply` into a buffer of `count` coefficients, with the same
+    /// additions in the same order.
+    @inline(__always)
+    static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+                         count n: Int) {
+        for i in 0..<n { c[i] = 0 }
+        for i in 0..<n where a[i] != 0 {
+            for j in 0..<(n - i) { c[i + j] += a[i] * b[j] }
+        }
+    }
+
     static func multiply(_ a: [Double], _ b: [Double]) -> [Double] {
         let n = a.count
         var c = [Double](repeating: 0, count: n)
