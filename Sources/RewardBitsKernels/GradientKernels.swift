@@ -32,8 +32,7 @@ struct GradientVocabularyKernel<Prior: SymbolSampler, Policy: SymbolSampler>: So
                     prompt.rewarded.append(reward)
                 }
             }
-            let v = model.values(prompt)
-            let values = [v.gradient, v.givenRollouts, v.observation, v.lost, v.aboutRollouts]
+            let values = model.values(prompt).reported
             statistics.add(values, rare: layout.rare(values))
         }
         return BlockResult(statistics: statistics, rollouts: UInt64(samples * k))

@@ -163,9 +163,8 @@ public struct GradientChannel: Channel {
     static let componentNames = ["given_rollouts", "observation", "lost", "about_rollouts"]
 
     /// The rules of the five per-sample values.
-    func valueRules() -> [ValueRule] {
-        if advantage == .perToken {
-            let table = PerTokenGradient(groupSize: groupSize, targetBias: targetBias, noise: noise)
+    func valueRules(perToken table: PerTokenGradient?) -> [ValueRule] {
+        if let table {
             let t = Double(length)
             func range(_ f: (PerTokenGradient.Quantities) -> Double) -> ClosedRange<Double> {
                 let values = table.values.enumerated().filter { i, _ in
@@ -203,16 +202,17 @@ public struct GradientChannel: Channel {
         let runner = ChannelRun(channel: Self.name, parameters: parameters, settings: settings)
         let exact = precomputedExact ?? exactValues()
         let level = settings.confidence
-        let rules = valueRules()
+        let perToken = advantage == .perToken
+            ? PerTokenGradient(groupSize: groupSize, targetBias: targetBias, noise: noise) : nil
+        let rules = valueRules(perToken: perToken)
         let exacts = [exact.gradient, exact.givenRollouts, exact.observation, exact.lost, exact.aboutRollouts]
         // I(S; g) and I(S; (T, r)) from the same prompts: their ratio's
         // interval uses their covariance.
         let layout = ValueLayout(rules, centers: exacts.map { $0 ?? 0 }, pairs: [(0, 2)])
         let kernels = settings.kernels(as: (any GradientKernelFactory.Type).self)
         let kernel: any BlockKernel<MomentsVector>
-        if advantage == .perToken {
-            kernel = kernels.gradientPerToken(model: PerTokenGradient(groupSize: groupSize, targetBias: targetBias, noise: noise),
-                                              length: length, layout: layout)
+        if let perToken {
+            kernel = kernels.gradientPerToken(model: perToken, length: length, layout: layout)
         } else {
             let v = Int(vocabularySize)
             let model = GradientLikelihood(
@@ -242,20 +242,12 @@ public struct GradientChannel: Channel {
             components.append(NamedEstimate(name, e, exact: exacts[i + 1]))
         }
         var named: [NamedEstimate] = []
-        if let share = statistics.ratio(0, over: 2) {
-            let z = try GSL.normalQuantile(1 - (1 - level) / 2)
-            let e = Estimate(value: share.value, standardError: share.standardError,
-                             low: max(0, share.value - z * share.standardError), high: min(1, share.value + z * share.standardError),
-                             level: level, method: .deltaMethod, samples: statistics.count)
+        if let e = try statistics.ratioEstimate(0, over: 2, level: level, within: 0...1) {
             let exactShare = exact.gradient.flatMap { g in exact.observation.flatMap { $0 > 0 ? g / $0 : nil } }
             named.append(NamedEstimate("share_of_observation", e, exact: exactShare))
         }
-        var result = ChannelResult(
-            channel: Self.name, parameters: parameters, estimator: EstimatorKind.rb.rawValue,
-            estimate: measured.estimate, exact: exact.gradient, bounds: bounds, boundEstimates: [], boundExacts: [],
-            rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
-            throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
-            stoppedEarly: measured.stoppedEarly, histogram: nil, targetReached: measured.targetReached)
+        var result = ChannelResult(channel: Self.name, parameters: parameters, estimator: .rb, measured: measured,
+                                   exact: exact.gradient, bounds: bounds, settings: settings)
         result.components = components
         result.namedEstimates = named
         return result.finished(bound: bound, largestShare: measured.largestShare)

@@ -285,19 +285,11 @@ public struct LearnerChannel: Channel {
         let keptEstimate = try keptRule.estimate(statistics.parts[model.valueIndex(kept: n - 1)], level: level,
                                                  interval: settings.binomialInterval)
         var named = [NamedEstimate("kept", keptEstimate, exact: exact.kept[n - 1])]
-        if let ratio = statistics.ratio(model.valueIndex(kept: n - 1), over: last) {
-            let z = try GSL.normalQuantile(1 - (1 - level) / 2)
-            named.append(NamedEstimate("efficiency", Estimate(
-                value: ratio.value, standardError: ratio.standardError, low: ratio.value - z * ratio.standardError,
-                high: ratio.value + z * ratio.standardError, level: level, method: .deltaMethod, samples: statistics.count),
-                exact: exact.efficiency))
+        if let efficiency = try statistics.ratioEstimate(model.valueIndex(kept: n - 1), over: last, level: level) {
+            named.append(NamedEstimate("efficiency", efficiency, exact: exact.efficiency))
         }
-        var result = ChannelResult(
-            channel: Self.name, parameters: parameters, estimator: EstimatorKind.rb.rawValue,
-            estimate: measured.estimate, exact: exact.curve[n - 1], bounds: bounds, boundEstimates: [], boundExacts: [],
-            rollouts: measured.rollouts, warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds,
-            throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
-            stoppedEarly: measured.stoppedEarly, histogram: nil, targetReached: measured.targetReached)
+        var result = ChannelResult(channel: Self.name, parameters: parameters, estimator: .rb, measured: measured,
+                                   exact: exact.curve[n - 1], bounds: bounds, settings: settings)
         result.curve = curve
         result.namedEstimates = named
         return result.finished(bound: bound, largestShare: measured.largestShare)

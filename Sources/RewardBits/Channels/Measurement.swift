@@ -25,6 +25,19 @@ struct Measurement {
     }
 }
 
+extension ChannelResult {
+    /// The result of a run measured by `measured`, whose throughput is counted
+    /// in rollouts and which has no estimated bounds or histogram.
+    init(channel: String, parameters: [(String, JSONValue)], estimator: EstimatorKind, measured: Measurement,
+         exact: Double?, bounds: [(String, Double)], settings: RunSettings) {
+        self.init(channel: channel, parameters: parameters, estimator: estimator.rawValue, estimate: measured.estimate,
+                  exact: exact, bounds: bounds, boundEstimates: [], boundExacts: [], rollouts: measured.rollouts,
+                  warnings: [], seconds: measured.seconds, cpuSeconds: measured.cpuSeconds, throughputUnit: "rollouts",
+                  throughputUnits: Double(measured.rollouts), settings: settings, stoppedEarly: measured.stoppedEarly,
+                  histogram: measured.histogram, targetReached: measured.targetReached)
+    }
+}
+
 extension Moments {
     /// The histogram of the values added, if it was collected.
     var histogram: SurpriseHistogram? {

@@ -112,21 +112,7 @@ public struct GradientLikelihood: Sendable {
         public var rewards: Int { rewarded.reduce(0, +) }
     }
 
-    /// The per-sample values of one prompt, in bits: each is a
-    /// Rao-Blackwellised (over S) or pointwise term whose mean is the named
-    /// information.
-    public struct Values: Sendable, Equatable {
-        /// D(P(S | g) || q): mean I(S; g).
-        public var gradient: Double
-        /// D(P(S | T, g) || q): mean I(S; g | T).
-        public var givenRollouts: Double
-        /// D(P(S | T, r) || q): mean I(S; (T, r)).
-        public var observation: Double
-        /// log2 P(g | T) - log2 P(g): mean I(g; T).
-        public var aboutRollouts: Double
-        /// observation - givenRollouts: mean lost.
-        public var lost: Double { GradientLikelihood.lost(observation: observation, givenRollouts: givenRollouts) }
-    }
+    public typealias Values = GradientValues
 
     /// observation - givenRollouts, 0 where the two differ only by rounding
     /// (an update that keeps everything: the same posterior computed two ways).
@@ -432,6 +418,34 @@ public struct GradientLikelihood: Sendable {
         }
         return (max(0, d / M_LN2), logZ)
     }
+}
+
+/// The per-sample values of one prompt of the gradient channel, in bits:
+/// each is a Rao-Blackwellised (over S) or pointwise term whose mean is the
+/// named information (or, in `PerTokenGradient.exact`, that mean itself).
+public struct GradientValues: Sendable, Equatable {
+    /// D(P(S | g) || q): mean I(S; g).
+    public var gradient: Double
+    /// D(P(S | T, g) || q): mean I(S; g | T).
+    public var givenRollouts: Double
+    /// D(P(S | T, r) || q): mean I(S; (T, r)).
+    public var observation: Double
+    /// log2 P(g | T) - log2 P(g): mean I(g; T).
+    public var aboutRollouts: Double
+
+    public init(gradient: Double, givenRollouts: Double, observation: Double, aboutRollouts: Double) {
+        self.gradient = gradient
+        self.givenRollouts = givenRollouts
+        self.observation = observation
+        self.aboutRollouts = aboutRollouts
+    }
+
+    /// observation - givenRollouts: mean lost.
+    public var lost: Double { GradientLikelihood.lost(observation: observation, givenRollouts: givenRollouts) }
+
+    /// The five values in the order the gradient kernels report them: I(S; g),
+    /// I(S; g | T), I(S; (T, r)), lost, I(g; T).
+    public var reported: [Double] { [gradient, givenRollouts, observation, lost, aboutRollouts] }
 }
 
 /// Truncated power series (coefficient i of x^i), all of one length.

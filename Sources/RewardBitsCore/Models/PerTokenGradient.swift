@@ -30,14 +30,7 @@ public struct PerTokenGradient: Sendable {
         public var update: Int { rewardedOnes - rewardedZeros }
     }
 
-    public struct Quantities: Sendable, Equatable {
-        public var gradient: Double
-        public var givenRollouts: Double
-        public var observation: Double
-        public var aboutRollouts: Double
-        /// observation - givenRollouts, 0 where they differ only by rounding.
-        public var lost: Double { GradientLikelihood.lost(observation: observation, givenRollouts: givenRollouts) }
-    }
+    public typealias Quantities = GradientValues
 
     /// The index of (n1, h1, h0) in `outcomes` and `values`.
     public func index(ones n1: Int, rewardedOnes h1: Int, rewardedZeros h0: Int) -> Int {

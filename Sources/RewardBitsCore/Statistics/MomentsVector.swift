@@ -54,6 +54,18 @@ public struct MomentsVector: SufficientStatistics, Equatable {
         return (r, (variance / n).squareRoot() / abs(mb))
     }
 
+    /// `ratio(a, over: b)` as an estimate: the normal interval of the delta
+    /// method at `level`, cut to `within` where the ratio cannot leave it.
+    public func ratioEstimate(_ a: Int, over b: Int, level: Double,
+                              within: ClosedRange<Double> = -Double.infinity...Double.infinity) throws -> Estimate? {
+        guard let r = ratio(a, over: b) else { return nil }
+        let z = try GSL.normalQuantile(1 - (1 - level) / 2)
+        return Estimate(value: r.value, standardError: r.standardError,
+                        low: max(within.lowerBound, r.value - z * r.standardError),
+                        high: min(within.upperBound, r.value + z * r.standardError),
+                        level: level, method: .deltaMethod, samples: count)
+    }
+
     public func encode(into writer: inout BinaryWriter) {
         writer.write(parts.count)
         for part in parts { writer.write(part) }
