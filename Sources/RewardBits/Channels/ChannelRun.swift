@@ -24,6 +24,20 @@ struct ChannelRun {
         return pairs
     }
 
+    /// What decides a run's blocks (not the stop rule or the interval level):
+    /// a shard's blocks and a merge's run must agree on it.
+    var blockIdentity: [(String, String)] {
+        let runParameterCount = Self.runParameters(settings).count
+        var pairs: [(String, String)] = [
+            ("channel", channel),
+            ("params", JSONValue.object(Array(parameters.dropLast(runParameterCount))).serialized()),
+            ("seed", String(settings.seed)),
+            ("rng", settings.generator.description),
+        ]
+        if let width = settings.histogramBinWidth { pairs.append(("histogram", "\(width)")) }
+        return pairs
+    }
+
     /// Runs `kernel` over `totalSamples` samples (the cap, with a stop rule).
     ///
     /// `estimate` turns merged statistics into the estimate; `successes`
@@ -65,7 +79,17 @@ struct ChannelRun {
             control.checkpoint = CheckpointFile(path: path, identity: identity, interval: settings.checkpointInterval)
         }
         control.interrupt = settings.interrupt
-        var outcome = try Engine.run(kernel, plan: BlockPlan(totalSamples: totalSamples, blockSize: blockSize),
+        let plan = BlockPlan(totalSamples: totalSamples, blockSize: blockSize)
+        if let partial = settings.partialRun {
+            switch partial.role {
+            case .compute(let shard):
+                try computeShard(shard, of: partial, kernel: kernel, plan: plan, control: control)
+            case .replay:
+                return try replay(partial, kernel: kernel, plan: plan, control: control, monitor: monitor,
+                                  unitsPerSample: unitsPerSample, unitName: unitName)
+            }
+        }
+        var outcome = try Engine.run(kernel, plan: plan,
                                      settings: settings, control: control, unitsPerSample: unitsPerSample, unitName: unitName)
         if let rule = control.stopRule { outcome.targetReached = outcome.stoppedEarly || rule(outcome.statistics, outcome.samples) }
         return outcome
@@ -76,5 +100,92 @@ struct ChannelRun {
         guard let stopping = settings.stopping else { return [] }
         return [("target_halfwidth", .number(stopping.targetHalfWidth)),
                 ("min_samples", .unsigned(stopping.minimumSamples))]
+    }
+
+    /// A shard: runs its blocks (after those an earlier attempt saved),
+    /// keeps one record per block, and throws `ShardComputed`.
+    private func computeShard<Statistics: SufficientStatistics>(
+        _ shard: ShardSelection, of partial: PartialRun, kernel: any BlockKernel<Statistics>, plan: BlockPlan,
+        control: RunControl<Statistics>
+    ) throws -> Never {
+        guard settings.stopping == nil else {
+            throw RewardBitsError.invalidInput(
+                "--shard runs a fixed share of the blocks: leave \(Parameter.targetHalfWidth) out and give it to the merge (rewardbits merge --target-halfwidth H PARTS...)")
+        }
+        let blocks = shard.blocks(of: plan.blockCount)
+        let done = partial.beginSegment(BlockSegment(identity: blockIdentity, totalSamples: plan.totalSamples,
+                                                     blockSize: plan.blockSize, blocks: blocks))
+        var control = control
+        control.stopRule = nil
+        control.checkpoint = nil
+        control.blockRange = (blocks.lowerBound + UInt64(done.count))..<blocks.upperBound
+        control.blockMerged = { _, samples, result in
+            var writer = BinaryWriter()
+            result.statistics.storableBlock.encode(into: &writer)
+            try partial.append(BlockRecord(samples: samples, rollouts: result.rollouts, payload: writer.bytes))
+        }
+        if !control.blockRange!.isEmpty {
+            do {
+                _ = try Engine.run(kernel, plan: plan, settings: settings, control: control)
+            } catch let error as RewardBitsError {
+                if case .interrupted = error { try partial.saveNow() }
+                throw error
+            }
+        }
+        throw ShardComputed(blocks: blocks, totalBlocks: plan.blockCount)
+    }
+
+    /// A merge: folds the stored blocks (block 0 onwards) in block order
+    /// through the same engine, stop rule included, as one process would.
+    private func replay<Statistics: SufficientStatistics>(
+        _ partial: PartialRun, kernel: any BlockKernel<Statistics>, plan: BlockPlan, control: RunControl<Statistics>,
+        monitor: @escaping @Sendable (Statistics) throws -> Estimate, unitsPerSample: Double, unitName: String
+    ) throws -> RunOutcome<Statistics> {
+        let stored = try partial.takeSegment(for: BlockSegment(identity: blockIdentity, totalSamples: plan.totalSamples,
+                                                              blockSize: plan.blockSize, blocks: 0..<plan.blockCount))
+        guard stored.blocks.lowerBound == 0 else {
+            throw RewardBitsError.corruptCheckpoint("the parts do not start at block 0")
+        }
+        var results: [BlockResult<Statistics>] = []
+        results.reserveCapacity(stored.records.count)
+        for (k, record) in stored.records.enumerated() {
+            let block = UInt64(k)
+            guard record.samples == UInt64(plan.samples(inBlock: block)) else {
+                throw RewardBitsError.corruptCheckpoint(
+                    "block \(block) of the parts holds \(record.samples) samples, the run's block \(block) has \(plan.samples(inBlock: block))")
+            }
+            var reader = BinaryReader(record.payload)
+            guard let statistics = try? Statistics(from: &reader), reader.isAtEnd else {
+                throw RewardBitsError.corruptCheckpoint("block \(block) of the parts does not decode as this channel's statistics")
+            }
+            results.append(BlockResult(statistics: statistics, rollouts: record.rollouts))
+        }
+        let covered = UInt64(results.count)
+        let blocks = results
+        var control = control
+        control.checkpoint = nil
+        control.blockRange = 0..<covered
+        control.storedBlock = { blocks[Int($0)] }
+        var outcome = try Engine.run(kernel, plan: plan, settings: settings, control: control,
+                                     unitsPerSample: unitsPerSample, unitName: unitName)
+        let ruleHolds = control.stopRule.map { $0(outcome.statistics, outcome.samples) }
+        outcome.targetReached = ruleHolds
+        outcome.stoppedEarly = outcome.blocks < plan.blockCount && ruleHolds == true
+        var report = ReplayReport(coveredBlocks: covered, totalBlocks: plan.blockCount,
+                                  targetHalfWidth: settings.stopping?.targetHalfWidth, targetReached: ruleHolds)
+        if let stopping = settings.stopping, ruleHolds == false, outcome.samples > 0 {
+            let halfWidth = (try? monitor(outcome.statistics))?.halfWidth
+            report.halfWidth = halfWidth
+            if covered < plan.blockCount {
+                // The half-width falls as 1/sqrt(n); at least one more block,
+                // at least the minimum sample count, at most the cap.
+                let ratio = (halfWidth ?? .infinity) / stopping.targetHalfWidth
+                let wanted = max(Double(outcome.samples) * ratio * ratio, Double(stopping.minimumSamples))
+                let wantedBlocks = wanted.isFinite ? UInt64(min((wanted / Double(plan.blockSize)).rounded(.up), 1e18)) : plan.blockCount
+                report.moreBlocks = min(max(wantedBlocks, covered + 1), plan.blockCount) - covered
+            }
+        }
+        partial.report(report)
+        return outcome
     }
 }

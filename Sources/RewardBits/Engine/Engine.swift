@@ -5,6 +5,9 @@ import Foundation
 public struct RunSettings: Sendable {
     public var seed: UInt64
     public var threads: Int
+    /// Why `threads` is what it is, for the output: "--threads" when given,
+    /// else where the default came from (`CPUAllowance.source`).
+    public var threadsFrom: String = "given"
     public var generator: RandomGenerator
     public var confidence: Double
     /// Samples per block; nil lets the channel choose its default.
@@ -23,6 +26,8 @@ public struct RunSettings: Sendable {
     public var countInterval: CountInterval = .blaker
     /// Which compiled copy of the kernels runs (never changes the numbers).
     public var instructionSet: InstructionSet = .active
+    /// A shard that computes some blocks, or a merge that replays stored ones.
+    public var partialRun: PartialRun?
 
     /// The kernels of `instructionSet`.
     public var kernels: any KernelFactory.Type { instructionSet.kernels }
@@ -105,7 +110,8 @@ public struct RunOutcome<Statistics: SufficientStatistics>: Sendable {
 /// O(threads x block) whatever the number of samples. The stop rule and the
 /// checkpoints act at merge boundaries only, so neither depends on timing.
 public enum Engine {
-    public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// The CPUs this process may run on (`CPUAllowance`), not the machine's.
+    public static var defaultThreads: Int { CPUAllowance.current.count }
 
     public static func run<Statistics: SufficientStatistics>(
         _ kernel: any BlockKernel<Statistics>, plan: BlockPlan, settings: RunSettings,
@@ -118,8 +124,8 @@ public enum Engine {
             throw RewardBitsError.invalidInput(
                 "this run needs \(plan.blockCount) blocks but \(Parameter.generator) \(settings.generator) gives distinct streams to at most \(settings.generator.maximumBlocks); use \(Parameter.generator) philox or a larger \(Parameter.blockSize)")
         }
-        var start = RunState<Statistics>()
-        if let checkpoint = control.checkpoint {
+        var start = RunState<Statistics>(nextBlock: control.blockRange?.lowerBound ?? 0)
+        if let checkpoint = control.checkpoint, control.blockRange == nil {
             try checkpoint.checkWritable()
             if let saved = try checkpoint.load(Statistics.self) {
                 guard saved.nextBlock <= plan.blockCount else {
@@ -143,8 +149,9 @@ public enum Engine {
         let work: @Sendable (Int) -> Void = { _ in
             while let block = state.claim() {
                 let samples = plan.samples(inBlock: block)
-                let result = kernel.run(block: block, samples: samples, stream: StreamKey(seed: seed, block: block),
-                                        generator: generator)
+                let result = control.storedBlock?(block)
+                    ?? kernel.run(block: block, samples: samples, stream: StreamKey(seed: seed, block: block),
+                                  generator: generator)
                 state.finish(block: block, samples: UInt64(samples), result: result)
             }
         }
@@ -187,7 +194,7 @@ final class SchedulerState<Statistics: SufficientStatistics>: @unchecked Sendabl
         self.control = control
         self.progress = progress
         state = start
-        limit = start.complete ? start.nextBlock : plan.blockCount
+        limit = start.complete ? start.nextBlock : min(control.blockRange?.upperBound ?? plan.blockCount, plan.blockCount)
         nextToIssue = start.nextBlock
     }
 
@@ -216,6 +223,15 @@ final class SchedulerState<Statistics: SufficientStatistics>: @unchecked Sendabl
             state.statistics.merge(next.statistics)
             state.samples += count
             state.rollouts += next.rollouts
+            if let blockMerged = control.blockMerged {
+                do {
+                    try blockMerged(state.nextBlock, count, next)
+                } catch {
+                    saveError = error as? RewardBitsError ?? .cannotWrite("\(error)")
+                    limit = state.nextBlock
+                    break
+                }
+            }
             state.nextBlock += 1
             if let stopRule = control.stopRule, stopRule(state.statistics, state.samples) {
                 limit = state.nextBlock

@@ -13,6 +13,14 @@ public struct RunControl<Statistics: SufficientStatistics>: Sendable {
     public var halfWidth: (@Sendable (Statistics, UInt64) -> Double?)?
     public var checkpoint: CheckpointFile?
     public var interrupt: InterruptFlag?
+    /// Run only these blocks of the plan (a shard, or the blocks a merge
+    /// holds); nil for all of them. Checkpoints are not used with a range.
+    public var blockRange: Range<UInt64>?
+    /// Called with each block as it is merged, in block order, with its
+    /// sample count (a shard keeps them); an error stops the run.
+    public var blockMerged: (@Sendable (UInt64, UInt64, BlockResult<Statistics>) throws -> Void)?
+    /// A block's stored result, taken instead of running the kernel (a merge).
+    public var storedBlock: (@Sendable (UInt64) -> BlockResult<Statistics>)?
 
     public init(stopRule: (@Sendable (Statistics, UInt64) -> Bool)? = nil,
                 halfWidth: (@Sendable (Statistics, UInt64) -> Double?)? = nil,

@@ -60,6 +60,7 @@ extension ChannelResult {
             ("rng", .string(settings.generator.description)),
             ("seed", .unsigned(settings.seed)),
             ("threads", .integer(Int64(settings.threads))),
+            ("threads_from", .string(settings.threadsFrom)),
             ("seconds", .number(seconds)),
             ("cpu_seconds", .number(cpuSeconds)),
             ("rollouts_per_second", .number(rolloutsPerSecond)),
@@ -134,9 +135,9 @@ extension ChannelResult {
         let boundText = bounds.filter { name, _ in !boundEstimates.contains { $0.0 == name } }
             .map { String(format: "%@ = %.6g", $0.0, $0.1) }.joined(separator: ", ")
         if !boundText.isEmpty { lines.append("  bounds    \(boundText)") }
-        lines.append(String(format: "  work      %llu samples, %llu rollouts in %.3f s (%@ %@/s; %d threads, %@, seed %llu)",
+        lines.append(String(format: "  work      %llu samples, %llu rollouts in %.3f s (%@ %@/s; %d threads (%@), %@, seed %llu)",
                             estimate.samples, rollouts, seconds, Format.compact(unitsPerSecond), throughputUnit,
-                            settings.threads, settings.generator.description, settings.seed))
+                            settings.threads, settings.threadsFrom, settings.generator.description, settings.seed))
         for warning in allWarnings { lines.append("  warning   \(warning)") }
         return lines.joined(separator: "\n")
     }

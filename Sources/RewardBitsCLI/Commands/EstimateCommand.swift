@@ -21,7 +21,14 @@ protocol EstimateSubcommand: ParsableCommand {
 
 extension EstimateSubcommand {
     func run() throws {
-        common.print(try result())
+        if let request = try common.shardRequest() {
+            try request.run(command: ShardRequest.storedCommand(Array(CommandLine.arguments.dropFirst())),
+                            settings: try common.settings()) { settings in
+                _ = try channel().run(settings: settings)
+            }
+        } else {
+            common.print(try result())
+        }
     }
 
     func result() throws -> ChannelResult {

@@ -17,6 +17,6 @@ struct RewardBitsCommand: ParsableCommand {
           rewardbits exact token --length 256 --target-bias 0.3 --noise 0.1
         """,
         version: "0.1.0",
-        subcommands: [EstimateCommand.self, ExactCommand.self, SweepCommand.self, ReproduceCommand.self, BudgetCommand.self, BenchCommand.self, ValidateCommand.self, RNGCommand.self]
+        subcommands: [EstimateCommand.self, ExactCommand.self, SweepCommand.self, MergeCommand.self, ReproduceCommand.self, BudgetCommand.self, BenchCommand.self, ValidateCommand.self, RNGCommand.self]
     )
 }

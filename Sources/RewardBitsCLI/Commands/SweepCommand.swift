@@ -27,6 +27,54 @@ struct SweepCommand: ParsableCommand {
     var options: [String] = []
 
     func run() throws {
+        try run(replaying: nil)
+    }
+
+    /// Runs every value (as a shard with --shard, replaying a merge's
+    /// blocks with `replaying`) and prints the table, CSV or JSON.
+    func run(replaying: PartialRun?, adjust: (inout ChannelResult) -> Void = { _ in }) throws {
+        let (parameter, values, commands, json, csv) = try points()
+        if replaying == nil, let request = try commands[0].common.shardRequest() {
+            // Every value's blocks are split the same way: shard I of N holds
+            // part I of each value's blocks.
+            try request.run(command: ShardRequest.storedCommand(Array(CommandLine.arguments.dropFirst())),
+                            settings: try commands[0].common.settings()) { shardSettings in
+                for command in commands {
+                    var settings = try command.common.settings()
+                    settings.partialRun = shardSettings.partialRun
+                    do {
+                        _ = try command.channel().run(settings: settings)
+                    } catch is ShardComputed {}
+                }
+            }
+            return
+        }
+        var rows: [(String, ChannelResult)] = []
+        for (value, command) in zip(values, commands) {
+            var settings = try command.common.settings()
+            settings.partialRun = replaying
+            var result = try command.channel().run(settings: settings)
+            adjust(&result)
+            rows.append((value, result))
+        }
+        if json {
+            let object = JSONValue.object([
+                ("sweep", .string(parameter)),
+                ("channel", .string(channel)),
+                ("values", .array(values.map { .string($0) })),
+                ("rows", .array(rows.map { $0.1.json })),
+            ])
+            print(object.serialized())
+        } else if csv {
+            print(CSV.line([parameter] + ChannelResult.csvHeader))
+            for (value, result) in rows { print(CSV.line([value] + result.csvRow)) }
+        } else {
+            print(Self.table(parameter: parameter, rows: rows))
+        }
+    }
+
+    /// The swept parameter, its values and each value's parsed estimate command.
+    private func points() throws -> (String, [String], [any EstimateSubcommand], json: Bool, csv: Bool) {
         guard let registered = CommandRegistry.channel(named: channel) else {
             throw RewardBitsError.invalidInput("sweep needs a channel: \(CommandRegistry.namesInWords) (got '\(channel)')")
         }
@@ -54,35 +102,18 @@ struct SweepCommand: ParsableCommand {
         guard values.allSatisfy({ !$0.isEmpty }) else {
             throw RewardBitsError.invalidInput("\(name) '\(words[position])' has an empty value in its list")
         }
-        let json = words.contains("--json"), csv = words.contains("--csv")
-        var rows: [(String, ChannelResult)] = []
+        var commands: [any EstimateSubcommand] = []
         for value in values {
             var arguments = words
             arguments[position] = value
-            let parsed: any EstimateSubcommand
             do {
-                parsed = try command.parse(arguments)
+                commands.append(try command.parse(arguments))
             } catch {
                 throw RewardBitsError.invalidInput(
                     "\(name) \(value): \(RewardBitsCommand.message(for: error).split(whereSeparator: \.isNewline).first ?? "")")
             }
-            rows.append((value, try parsed.result()))
         }
-        let parameter = String(name.dropFirst(2))
-        if json {
-            let object = JSONValue.object([
-                ("sweep", .string(parameter)),
-                ("channel", .string(channel)),
-                ("values", .array(values.map { .string($0) })),
-                ("rows", .array(rows.map { $0.1.json })),
-            ])
-            print(object.serialized())
-        } else if csv {
-            print(CSV.line([parameter] + ChannelResult.csvHeader))
-            for (value, result) in rows { print(CSV.line([value] + result.csvRow)) }
-        } else {
-            print(Self.table(parameter: parameter, rows: rows))
-        }
+        return (String(name.dropFirst(2)), values, commands, words.contains("--json"), words.contains("--csv"))
     }
 
     static func table(parameter: String, rows: [(String, ChannelResult)]) -> String {

@@ -9,7 +9,7 @@ struct CommonOptions: ParsableArguments {
             transform: Count.parse)
     var seed: Count = Count(1)
 
-    @Option(help: "Worker threads (default: all cores). Never changes the result, only the speed.")
+    @Option(help: "Worker threads (default: the CPUs this process may use: its affinity mask, cgroup quota and SLURM_CPUS_PER_TASK). Never changes the result, only the speed.")
     var threads: Int?
 
     @Option(help: ArgumentHelp("Random generator: philox (SIMD Philox4x32-10) or gsl:NAME, e.g. gsl:mt19937.",
@@ -59,6 +59,18 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint-every"), help: "Seconds between checkpoint saves.")
     var checkpointEvery: Double = 1
 
+    @Option(help: ArgumentHelp("Compute only shard I of N (0 <= I < N): blocks floor(I B/N) to floor((I+1) B/N) - 1 of the run's B blocks, written to --partial; `rewardbits merge` folds the parts into what one process prints.",
+                               valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("With --shard: the file the shard's blocks go to (written atomically, at the end).", valueName: "file"))
+    var partial: String?
+
+    @Option(name: .customLong("block-range"),
+            help: ArgumentHelp("With --shard: split only blocks A to B-1 among the N shards (the next range a merge asks for).",
+                               valueName: "A..B"))
+    var blockRange: String?
+
     @Flag(help: "Also report the distribution of per-sample values (the surprise of each sample, in bits, under the pointwise estimator).")
     var histogram = false
 
@@ -82,7 +94,7 @@ struct CommonOptions: ParsableArguments {
         guard !(json && csv) else {
             throw RewardBitsError.invalidInput("choose one of --json and --csv")
         }
-        let threadCount = threads ?? Engine.defaultThreads
+        let threadCount = threads ?? CPUAllowance.current.count
         guard threadCount >= 1, threadCount <= 4096 else {
             throw RewardBitsError.invalidInput("--threads must be between 1 and 4096 (got \(threadCount))")
         }
@@ -123,7 +135,39 @@ struct CommonOptions: ParsableArguments {
                            interrupt: interrupt,
                            histogramBinWidth: histogram ? binWidth : nil)
         settings.countInterval = interval
+        settings.threadsFrom = threads == nil ? CPUAllowance.current.source : "--threads"
         return settings
+    }
+
+    /// The shard to compute, when --shard is given.
+    func shardRequest() throws -> ShardRequest? {
+        guard let shard else {
+            if partial != nil { throw RewardBitsError.invalidInput("--partial goes with --shard I/N") }
+            if blockRange != nil { throw RewardBitsError.invalidInput("--block-range goes with --shard I/N") }
+            return nil
+        }
+        let words = shard.split(separator: "/", omittingEmptySubsequences: false)
+        guard words.count == 2, let index = UInt64(words[0]), let count = UInt64(words[1]) else {
+            throw RewardBitsError.invalidInput("--shard takes I/N, shard I of N counted from 0 (got '\(shard)'); e.g. --shard 0/8")
+        }
+        var window: Range<UInt64>?
+        if let blockRange {
+            let ends = blockRange.components(separatedBy: "..")
+            guard ends.count == 2, let a = UInt64(ends[0]), let b = UInt64(ends[1]) else {
+                throw RewardBitsError.invalidInput("--block-range takes A..B, blocks A to B-1 (got '\(blockRange)'); e.g. --block-range 0..1000")
+            }
+            guard a < b else { throw RewardBitsError.invalidInput("--block-range A..B needs A < B (got \(blockRange))") }
+            window = a..<b
+        }
+        guard let partial, !partial.isEmpty else {
+            throw RewardBitsError.invalidInput("--shard needs --partial FILE, the file its blocks go to")
+        }
+        guard targetHalfWidth == nil else {
+            throw RewardBitsError.invalidInput(
+                "--shard runs a fixed share of the blocks: leave --target-halfwidth out and give it to the merge (rewardbits merge --target-halfwidth H PARTS...)")
+        }
+        return ShardRequest(shard: try ShardSelection(index: index, count: count, window: window), partial: partial,
+                            checkpoint: checkpoint, checkpointEvery: checkpointEvery, json: json)
     }
 
     func print(_ result: ChannelResult) {

@@ -39,6 +39,15 @@ public struct PluginStatistics: SufficientStatistics {
         }
     }
 
+    /// A block's raw cells, which `encode` leaves out, as the group counts it
+    /// adds (integer counts: merging them is the same as merging the cells).
+    public var storableBlock: PluginStatistics {
+        guard !blockCells.isEmpty else { return self }
+        var counted = PluginStatistics()
+        counted.merge(self)
+        return counted
+    }
+
     public func encode(into writer: inout BinaryWriter) {
         writer.write(cells)
         writer.write(observationCount)

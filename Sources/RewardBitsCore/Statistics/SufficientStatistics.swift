@@ -5,6 +5,14 @@ public protocol SufficientStatistics: Sendable, BinaryCodable {
     init()
     /// Adds the statistics of the next block.
     mutating func merge(_ next: Self)
+    /// One block's statistics in the form `encode` keeps whole, merging
+    /// into any statistics exactly as the block itself does (a shard stores
+    /// this). The default is the block as it is.
+    var storableBlock: Self { get }
+}
+
+extension SufficientStatistics {
+    public var storableBlock: Self { self }
 }
 
 /// Counts of samples per value class: exact integers, merged by addition.

@@ -1,0 +1,93 @@
+import Foundation
+import RewardBits
+
+/// A shard asked for on the command line: which blocks, where they go, and
+/// where an unfinished attempt saves itself.
+struct ShardRequest {
+    let shard: ShardSelection
+    let partial: String
+    let checkpoint: String?
+    let checkpointEvery: Double
+    let json: Bool
+
+    /// Options a part does not store: they never change its blocks (the
+    /// shard's own, threads, output format, checkpoint) or `merge` sets them
+    /// (the interval level and rule). The Bool says whether it takes a value.
+    static let unstoredOptions: [String: Bool] = [
+        "--shard": true, "--partial": true, "--block-range": true, "--threads": true, "--checkpoint": true,
+        "--checkpoint-every": true, "--confidence": true, "--interval": true,
+        "--json": false, "--csv": false, "--quiet": false,
+    ]
+
+    /// The words after `rewardbits` that describe the run, for the part's
+    /// header and for `merge` to rebuild it.
+    static func storedCommand(_ arguments: [String]) -> [String] {
+        var kept: [String] = []
+        var skipNext = false
+        for word in arguments {
+            if skipNext { skipNext = false; continue }
+            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if let takesValue = unstoredOptions[name] {
+                skipNext = takesValue && !word.contains("=")
+                continue
+            }
+            kept.append(word)
+        }
+        return kept
+    }
+
+    /// Runs `body` (which runs the channel or the sweep's channels with the
+    /// settings it is given) as this shard, then writes the part atomically
+    /// and prints what it wrote. A checkpoint left by a killed attempt of
+    /// the same shard is continued, and removed once the part is written.
+    func run(command: [String], settings: RunSettings, body: (RunSettings) throws -> Void) throws {
+        try AtomicFile.checkWritable(partial, option: nil)
+        var resume: [BlockSegment] = []
+        if let checkpoint {
+            try AtomicFile.checkWritable(checkpoint, option: .checkpoint)
+            if FileManager.default.fileExists(atPath: checkpoint) {
+                let saved = try PartialFile.read(checkpoint, label: "--checkpoint \(checkpoint)")
+                guard saved.command == command, saved.seed == settings.seed, saved.shard == shard else {
+                    throw RewardBitsError.corruptCheckpoint(
+                        "--checkpoint \(checkpoint) belongs to another shard or run (\(saved.spec) --shard \(saved.shard)); use another path or delete it")
+                }
+                resume = saved.segments
+            }
+        }
+        let session = PartialRun(computing: shard, resume: resume)
+        let shard = self.shard
+        let header: @Sendable (Bool, Double, Double, [BlockSegment]) -> PartialFile = { (complete: Bool, seconds: Double, cpu: Double, segments: [BlockSegment]) in
+            PartialFile(command: command, seed: settings.seed, generator: settings.generator.description, shard: shard,
+                        complete: complete, threads: settings.threads, seconds: seconds, cpuSeconds: cpu, segments: segments)
+        }
+        if let checkpoint {
+            session.saveInterval = checkpointEvery
+            session.save = { segments in try header(false, 0, 0, segments).write(to: checkpoint, option: .checkpoint) }
+        }
+        var settings = settings
+        settings.partialRun = session
+        let clock = Date(), cpuStart = ProcessClock.cpuSeconds()
+        do {
+            try body(settings)
+        } catch is ShardComputed {}
+        let part = header(true, Date().timeIntervalSince(clock), ProcessClock.cpuSeconds() - cpuStart, session.segments)
+        try part.write(to: partial, option: nil)
+        if let checkpoint { unlink(checkpoint) }
+        let blocks = part.segments.reduce(0) { $0 + $1.records.count }
+        let samples = part.segments.reduce(UInt64(0)) { $0 + $1.records.reduce(0) { $0 + $1.samples } }
+        let total = part.segments.reduce(UInt64(0)) { $0 + $1.blockCount }
+        if json {
+            print(JSONValue.object([
+                ("partial", .string(partial)), ("shard", .string(shard.description)),
+                ("spec_hash", .string(part.specHash)), ("runs", .integer(Int64(part.segments.count))),
+                ("blocks", .array(part.segments.map { .array([.unsigned($0.blocks.lowerBound), .unsigned($0.blocks.upperBound)]) })),
+                ("total_blocks", .unsigned(total)), ("samples", .unsigned(samples)),
+                ("threads", .integer(Int64(settings.threads))), ("threads_from", .string(settings.threadsFrom)),
+                ("seconds", .number(part.seconds)), ("cpu_seconds", .number(part.cpuSeconds)),
+            ]).serialized())
+        } else {
+            let ranges = part.segments.map { "\($0.blocks.lowerBound)..\($0.blocks.upperBound)" }.joined(separator: ", ")
+            print("shard \(shard): \(blocks) of \(total) blocks (\(ranges.isEmpty ? "none" : ranges)), \(samples) samples in \(String(format: "%.3f", part.seconds)) s -> \(partial)")
+        }
+    }
+}
