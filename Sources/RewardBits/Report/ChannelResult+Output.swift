@@ -4,7 +4,7 @@ extension ChannelResult {
     /// Fields that measure time rather than the estimate; everything else is
     /// bitwise reproducible for a given spec and seed.
     public static let timingFields: Set<String> = [
-        "seconds", "cpu_seconds", "rollouts_per_second", "throughput", "threads",
+        "seconds", "cpu_seconds", "rollouts_per_second", "throughput", "threads", "threads_from",
     ]
 
     /// The `--json` object.

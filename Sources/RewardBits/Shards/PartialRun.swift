@@ -146,6 +146,9 @@ public final class PartialRun: @unchecked Sendable {
     }
 
     public var segments: [BlockSegment] { lock.withLock { storedSegments } }
+    /// Compute: blocks taken from the earlier attempt rather than computed.
+    public var resumedBlocks: Int { lock.withLock { resumedCount } }
+    private var resumedCount = 0
     public var reports: [ReplayReport] { lock.withLock { storedReports } }
 
     /// Compute: starts the next segment, returning the blocks already done.
@@ -155,6 +158,7 @@ public final class PartialRun: @unchecked Sendable {
             let index = storedSegments.count
             if index < resumable.count, resumable[index].sameRun(as: segment), resumable[index].blocks == segment.blocks {
                 segment.records = resumable[index].records
+                resumedCount += segment.records.count
             }
             storedSegments.append(segment)
             return segment.records

@@ -81,13 +81,15 @@ struct ShardRequest {
                 ("partial", .string(partial)), ("shard", .string(shard.description)),
                 ("spec_hash", .string(part.specHash)), ("runs", .integer(Int64(part.segments.count))),
                 ("blocks", .array(part.segments.map { .array([.unsigned($0.blocks.lowerBound), .unsigned($0.blocks.upperBound)]) })),
-                ("total_blocks", .unsigned(total)), ("samples", .unsigned(samples)),
+                ("total_blocks", .unsigned(total)), ("resumed_blocks", .integer(Int64(session.resumedBlocks))),
+                ("samples", .unsigned(samples)),
                 ("threads", .integer(Int64(settings.threads))), ("threads_from", .string(settings.threadsFrom)),
                 ("seconds", .number(part.seconds)), ("cpu_seconds", .number(part.cpuSeconds)),
             ]).serialized())
         } else {
             let ranges = part.segments.map { "\($0.blocks.lowerBound)..\($0.blocks.upperBound)" }.joined(separator: ", ")
-            print("shard \(shard): \(blocks) of \(total) blocks (\(ranges.isEmpty ? "none" : ranges)), \(samples) samples in \(String(format: "%.3f", part.seconds)) s -> \(partial)")
+            let resumed = session.resumedBlocks > 0 ? " (\(session.resumedBlocks) from --checkpoint)" : ""
+            print("shard \(shard): \(blocks) of \(total) blocks (\(ranges.isEmpty ? "none" : ranges))\(resumed), \(samples) samples in \(String(format: "%.3f", part.seconds)) s -> \(partial)")
         }
     }
 }
