@@ -142,6 +142,25 @@ struct ShardTests {
         try refused([text], "is not a RewardBits shard part")
     }
 
+    @Test("merge takes the output options: --confidence, --interval, --csv")
+    func outputOptions() throws {
+        let spec = ["estimate", "single", "--vocab", "1048576", "--prior", "zipf:1", "--rollouts", "2e5",
+                    "--block-size", "20000"]
+        let folder = try Self.folder("output")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let parts = try Self.writeShards(spec, count: 3, folder: folder)
+        let options = ["--confidence", "0.9", "--interval", "clopper-pearson"]
+        let one = try CLI.run(spec + ["--seed", "9", "--json", "--quiet"] + options)
+        let merged = try CLI.run(["merge", "--json"] + options + parts)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(Self.comparable(merged.stdout) == Self.comparable(one.stdout))
+        #expect(merged.stdout.contains("\"level\":0.9"))
+        let csv = try CLI.run(["merge", "--csv"] + parts)
+        #expect(csv.status == 0 && csv.stdout.split(separator: "\n").count == 2, "\(csv.stdout)")
+        let bad = try CLI.run(["merge", "--interval", "wald"] + parts)
+        #expect(bad.status == 64 && bad.stderr.contains("--interval takes"))
+    }
+
     @Test("--report-missing lists the shards still to run")
     func reportMissing() throws {
         let spec = ["estimate", "single", "--vocab", "64", "--rollouts", "2e5", "--block-size", "10000"]

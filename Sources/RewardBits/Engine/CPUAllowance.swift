@@ -6,7 +6,8 @@ import Foundation
 /// launcher's binding of a rank to its cores, Slurm's cgroups and a
 /// container's CPU quota all give a process fewer. The allowance is the
 /// smallest of the affinity mask (sched_getaffinity), the cgroup quota
-/// (cpu.max in cgroup v2, cfs_quota_us / cfs_period_us in v1, rounded up)
+/// (cpu.max of the process's cgroup and those above it in cgroup v2,
+/// cfs_quota_us / cfs_period_us in v1, rounded up)
 /// and `SLURM_CPUS_PER_TASK` when it is set.
 public struct CPUAllowance: Sendable, Equatable {
     public let count: Int
@@ -55,14 +56,23 @@ public struct CPUAllowance: Sendable, Equatable {
             guard quota > 0, period > 0 else { return nil }
             return Int((quota / period).rounded(.up))
         }
-        // cgroup v2: "QUOTA PERIOD" or "max PERIOD".
-        if let line = read("/sys/fs/cgroup/cpu.max") {
-            let words = line.split(separator: " ")
-            if words.count == 2, let quota = Double(words[0]), let period = Double(words[1]),
-               let count = ceilRatio(quota, period) {
-                return (count, "cgroup cpu.max")
+        // cgroup v2: "QUOTA PERIOD" or "max PERIOD" in this process's cgroup
+        // (the "0::PATH" line of /proc/self/cgroup) and every cgroup above it.
+        if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") {
+            let own = (read("/proc/self/cgroup") ?? "").split(separator: "\n")
+                .first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
+            var folder = URL(fileURLWithPath: "/sys/fs/cgroup" + own).standardizedFileURL
+            var smallest: Int?
+            while folder.path.hasPrefix("/sys/fs/cgroup") {
+                let words = (read(folder.appendingPathComponent("cpu.max").path) ?? "").split(separator: " ")
+                if words.count == 2, let quota = Double(words[0]), let period = Double(words[1]),
+                   let count = ceilRatio(quota, period) {
+                    smallest = min(smallest ?? count, count)
+                }
+                guard folder.path != "/sys/fs/cgroup" else { break }
+                folder = folder.deletingLastPathComponent()
             }
-            return nil
+            return smallest.map { ($0, "cgroup cpu.max") }
         }
         if let quota = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").flatMap(Double.init),
            let period = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us").flatMap(Double.init),

@@ -62,6 +62,11 @@ struct MergeCommand: ParsableCommand {
         guard !parts.isEmpty else {
             throw RewardBitsError.invalidInput("merge needs the parts to fold, e.g. rewardbits merge part-*.rwb")
         }
+        if let interval, CountInterval(rawValue: interval) == nil {
+            throw RewardBitsError.invalidInput(
+                "--interval takes \(CountInterval.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(interval)')")
+        }
+        guard !(json && csv) else { throw RewardBitsError.invalidInput("choose one of --json and --csv") }
         let files = try parts.map { path in (path, try PartialFile.read(path, label: "part \(path)")) }
         let merged = try PartSet(files)
         if reportMissing {
