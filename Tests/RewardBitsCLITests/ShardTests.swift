@@ -215,6 +215,33 @@ struct ShardTests {
         }
     }
 
+    @Test("Ctrl-C on a shard saves its blocks to its checkpoint, says so and exits 130")
+    func interrupted() throws {
+        let folder = try Self.folder("sigint")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let part = "\(folder)/p.rwb", checkpoint = "\(folder)/p.ckpt"
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["estimate", "gradient", "--vocab", "64", "--group", "6", "--advantage", "grpo", "--noise", "0.1",
+                             "--prompts", "6e5", "--shard", "0/2", "--partial", part, "--checkpoint", checkpoint,
+                             "--checkpoint-every", "0.05", "--threads", "2", "--quiet"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline, !FileManager.default.fileExists(atPath: checkpoint) { usleep(10_000) }
+        usleep(100_000)
+        #expect(process.isRunning, "the shard finished before it could be interrupted")
+        kill(process.processIdentifier, SIGINT)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("shard 0/2 interrupted after") && text.contains("saved to \(checkpoint)"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: part))
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+    }
+
     @Test("a rerun shard writes the same blocks")
     func idempotent() throws {
         let spec = ["estimate", "sft", "--vocab", "64", "--positives", "1e5", "--block-size", "5000", "--seed", "3"]

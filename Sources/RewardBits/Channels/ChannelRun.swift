@@ -128,8 +128,12 @@ struct ChannelRun {
             do {
                 _ = try Engine.run(kernel, plan: plan, settings: settings, control: control)
             } catch let error as RewardBitsError {
-                if case .interrupted = error { try partial.saveNow() }
-                throw error
+                guard case .interrupted = error else { throw error }
+                try partial.saveNow()
+                let done = partial.segments.last?.records.count ?? 0
+                let saved = partial.save == nil ? ""
+                    : "; its blocks are saved to \(settings.checkpointPath ?? "its checkpoint"), rerun the same command to resume"
+                throw RewardBitsError.interrupted("shard \(shard) interrupted after \(done) of its \(blocks.count) blocks\(saved)")
             }
         }
         throw ShardComputed(blocks: blocks, totalBlocks: plan.blockCount)
