@@ -5,7 +5,13 @@ import RewardBits
 // A custom entry point: every failure becomes exactly one line on stderr and
 // a sysexits(3) code, whether it comes from argument parsing or from a run.
 do {
-    var command = try RewardBitsCommand.parseAsRoot()
+    // "--progress" alone means "--progress text" (an option's value cannot be optional).
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    for i in arguments.indices.reversed() where arguments[i] == "--progress"
+        && (i + 1 == arguments.count || !ProgressFormat.allCases.map(\.rawValue).contains(arguments[i + 1])) {
+        arguments[i] = "--progress=text"
+    }
+    var command = try RewardBitsCommand.parseAsRoot(arguments)
     try command.run()
     fflush(nil)
 } catch let status as ExitCode {

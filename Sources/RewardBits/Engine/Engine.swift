@@ -13,6 +13,9 @@ public struct RunSettings: Sendable {
     /// Samples per block; nil lets the channel choose its default.
     public var blockSize: UInt64?
     public var showProgress: Bool
+    /// With `showProgress`: one JSON object per line instead of a redrawn line
+    /// (for programs that read stderr, e.g. the Python package's progress bar).
+    public var progressAsJSON = false
     /// Stop once the interval is this narrow (the sample count is then a cap).
     public var stopping: SequentialStopping?
     /// Save and resume the run's merged statistics here.
@@ -137,7 +140,7 @@ public enum Engine {
         }
         let progress = settings.showProgress
             ? ProgressLine(totalSamples: plan.totalSamples, unitsPerSample: unitsPerSample, unitName: unitName,
-                           target: settings.stopping?.targetHalfWidth) : nil
+                           target: settings.stopping?.targetHalfWidth, json: settings.progressAsJSON) : nil
         let state = SchedulerState<Statistics>(plan: plan, window: settings.threads * 4, start: start,
                                                  control: control, progress: progress)
         let cpuStart = ProcessClock.cpuSeconds()
@@ -163,8 +166,14 @@ public enum Engine {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - clockStart.uptimeNanoseconds) / 1e9
-        progress?.finish()
-        let final = try state.finishRun()
+        let final: RunState<Statistics>
+        do {
+            final = try state.finishRun()
+        } catch {
+            progress?.finish()
+            throw error
+        }
+        progress?.finish(samples: final.samples, halfWidth: { control.halfWidth?(final.statistics, final.samples) })
         return RunOutcome(statistics: final.statistics, samples: final.samples, rollouts: final.rollouts,
                           blocks: final.nextBlock, seconds: seconds,
                           cpuSeconds: ProcessClock.cpuSeconds() - cpuStart,

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A one-line progress report on stderr (samples done, rate, ETA), redrawn at
-/// most five times a second. Only created when stderr is a terminal.
+/// most five times a second; or, for a program reading stderr, one JSON
+/// object per line at the same pace and once at the end:
+/// {"progress":{"samples":S,"total":N,"units":U,"unit":"rollouts","halfwidth":H|null,"target":T|null,"seconds":s}}.
 final class ProgressLine: @unchecked Sendable {
     private let totalSamples: UInt64
     private let unitsPerSample: Double
@@ -11,12 +13,25 @@ final class ProgressLine: @unchecked Sendable {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
+    private let json: Bool
+    private var lastSamples: UInt64 = 0
+    private var lastHalfWidth: Double?
 
-    init(totalSamples: UInt64, unitsPerSample: Double, unitName: String, target: Double? = nil) {
+    init(totalSamples: UInt64, unitsPerSample: Double, unitName: String, target: Double? = nil, json: Bool = false) {
         self.totalSamples = totalSamples
         self.unitsPerSample = unitsPerSample
         self.unitName = unitName
         self.target = target
+        self.json = json
+    }
+
+    private func writeJSON(samples: UInt64, halfWidth: Double?, elapsed: Double) {
+        let object = JSONValue.object([("progress", .object([
+            ("samples", .unsigned(samples)), ("total", .unsigned(totalSamples)),
+            ("units", .number(Double(samples) * unitsPerSample)), ("unit", .string(unitName)),
+            ("halfwidth", .optional(halfWidth)), ("target", .optional(target)), ("seconds", .number(elapsed)),
+        ]))])
+        FileHandle.standardError.write(Data((object.serialized() + "\n").utf8))
     }
 
     /// True when a progress line would be seen (stderr is a terminal).
@@ -31,6 +46,13 @@ final class ProgressLine: @unchecked Sendable {
         let halfWidth = halfWidth()
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
+        if json {
+            lastSamples = samples
+            lastHalfWidth = halfWidth
+            writeJSON(samples: samples, halfWidth: halfWidth, elapsed: elapsed)
+            drawn = true
+            return
+        }
         let fraction = Double(samples) / Double(totalSamples)
         let rate = Double(samples) * unitsPerSample / max(elapsed, 1e-9)
         let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
@@ -51,7 +73,13 @@ final class ProgressLine: @unchecked Sendable {
         drawn = true
     }
 
-    func finish() {
+    /// Clears the line; the JSON form ends with the final count instead.
+    func finish(samples: UInt64? = nil, halfWidth: () -> Double? = { nil }) {
+        if json {
+            writeJSON(samples: samples ?? lastSamples, halfWidth: samples == nil ? lastHalfWidth : halfWidth(),
+                      elapsed: Date().timeIntervalSince(start))
+            return
+        }
         guard drawn else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }

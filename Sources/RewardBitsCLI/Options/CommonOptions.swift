@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import RewardBits
 
+/// How progress is shown when asked for with --progress.
+enum ProgressFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
 /// Options every estimate shares: randomness, parallelism, interval level and
 /// output format.
 struct CommonOptions: ParsableArguments {
@@ -40,6 +45,12 @@ struct CommonOptions: ParsableArguments {
 
     @Flag(help: "No progress line on stderr.")
     var quiet = false
+
+    @Option(help: ArgumentHelp("""
+        Progress on stderr even when it is not a terminal: text (the redrawn line) or json (one object per \
+        line: samples, total, units, halfwidth, target, seconds). A bare --progress means text.
+        """, valueName: "text|json"))
+    var progress: ProgressFormat?
 
     @Option(name: .customLong("target-halfwidth"),
             help: "Keep adding blocks until the CI half-width (bits) is at most this; the sample count becomes a cap.")
@@ -130,11 +141,12 @@ struct CommonOptions: ParsableArguments {
         }
         var settings = RunSettings(seed: seed.value, threads: threadCount, generator: rng,
                            confidence: confidence, blockSize: block,
-                           showProgress: !quiet && isatty(STDERR_FILENO) != 0,
+                           showProgress: !quiet && (progress != nil || isatty(STDERR_FILENO) != 0),
                            stopping: stopping, checkpointPath: checkpoint, checkpointInterval: checkpointEvery,
                            interrupt: interrupt,
                            histogramBinWidth: histogram ? binWidth : nil)
         settings.countInterval = interval
+        settings.progressAsJSON = progress == .json
         settings.threadsFrom = threads == nil ? CPUAllowance.current.source : "--threads"
         return settings
     }
