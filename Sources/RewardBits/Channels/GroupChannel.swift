@@ -217,6 +217,7 @@ public struct GroupChannel: Channel {
             throughputUnit: "rollouts", throughputUnits: Double(measured.rollouts), settings: settings,
             stoppedEarly: measured.stoppedEarly, histogram: measured.histogram, targetReached: measured.targetReached)
             .finished(bound: min(log2(Double(groupSize) + 1), prior.entropy), largestShare: measured.largestShare)
+            .withBitsPerRollout(groupSize: k, exact: exact.information)
     }
 
     /// What the rare events of the pointwise estimator are.
@@ -345,4 +346,17 @@ extension GroupChannel {
             return { try channel.run(settings: $0) }
         },
     ]
+}
+
+extension ChannelResult {
+    /// The estimate divided by K, with its interval: what one rollout of the
+    /// group carries on average (`bits_per_rollout` in the JSON and CSV).
+    func withBitsPerRollout(groupSize k: Int, exact: Double?) -> ChannelResult {
+        var result = self
+        let f = 1 / Double(k)
+        result.namedEstimates.append(NamedEstimate(
+            "bits_per_rollout", estimate.scaled(by: f, samples: estimate.samples, value: estimate.value * f),
+            exact: exact.map { $0 * f }))
+        return result
+    }
 }

@@ -58,7 +58,7 @@ extension ChannelResult {
         members += [
             ("warnings", .array(allWarnings.map { .string($0) })),
             ("rng", .string(settings.generator.description)),
-            ("seed", .unsigned(settings.seed)),
+            ("seed", Self.seedJSON(settings.seed)),
             ("threads", .integer(Int64(settings.threads))),
             ("threads_from", .string(settings.threadsFrom)),
             ("seconds", .number(seconds)),
@@ -68,8 +68,15 @@ extension ChannelResult {
                 ("unit", .string(throughputUnit)), ("per_second", .number(unitsPerSecond)),
                 ("per_cpu_second", .number(unitsPerCPUSecond)),
             ])),
+            ("version", RewardBitsVersion.json),
         ]
         return .object(members)
+    }
+
+    /// A seed as JSON: a number up to 2^53 (exact in every JSON reader), a
+    /// string above (JavaScript and pandas would round it).
+    public static func seedJSON(_ seed: UInt64) -> JSONValue {
+        seed <= 1 << 53 ? .unsigned(seed) : .string(String(seed))
     }
 
     static func intervalJSON(_ e: Estimate) -> JSONValue {
@@ -77,22 +84,38 @@ extension ChannelResult {
                  ("halfwidth", .number(e.halfWidth))])
     }
 
-    /// Column names of `--csv`, shared by every channel.
-    public static let csvHeader = [
-        "channel", "estimator", "estimate", "stderr", "ci_low", "ci_high", "ci_level", "halfwidth", "interval_method",
-        "exact", "z", "samples", "rollouts", "rng", "seed", "threads", "seconds", "rollouts_per_second", "target_reached",
-        "params",
-    ]
-
-    /// One `--csv` row (params packed as key=value pairs separated by ';').
-    public var csvRow: [String] {
+    /// The `--csv` columns of this result, (name, cell), in order: the
+    /// estimate, one column per parameter, the bounds and the named estimates
+    /// (with their intervals), then the run's facts. Integers are written as
+    /// integers, missing values as empty cells, so `pandas.read_csv` types
+    /// every column without help.
+    public var csvColumns: [(String, String)] {
         func number(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "" } ?? "" }
-        let params = parameters.map { "\($0.0)=\($0.1.csvText)" }.joined(separator: ";")
-        return [channel, estimator, number(estimate.value), number(estimate.standardError), number(estimate.low),
-                number(estimate.high), number(estimate.level), number(estimate.halfWidth), estimate.method.rawValue,
-                number(exact), number(z), String(estimate.samples), String(rollouts),
-                settings.generator.description, String(settings.seed), String(settings.threads), number(seconds),
-                number(rolloutsPerSecond), targetReached.map { $0 ? "true" : "false" } ?? "", params]
+        var columns: [(String, String)] = [
+            ("channel", channel), ("estimator", estimator), ("estimate", number(estimate.value)),
+            ("stderr", number(estimate.standardError)), ("ci_low", number(estimate.low)), ("ci_high", number(estimate.high)),
+            ("ci_level", number(estimate.level)), ("halfwidth", number(estimate.halfWidth)),
+            ("interval_method", estimate.method.rawValue), ("exact", number(exact)), ("z", number(z)),
+            ("samples", String(estimate.samples)), ("rollouts", String(rollouts)),
+        ]
+        for named in components + namedEstimates {
+            columns += [(named.name, number(named.estimate.value)), ("\(named.name)_ci_low", number(named.estimate.low)),
+                        ("\(named.name)_ci_high", number(named.estimate.high)), ("\(named.name)_exact", number(named.exact))]
+        }
+        for (name, value) in parameters where !columns.contains(where: { $0.0 == name }) {
+            columns.append((name, value.csvText))
+        }
+        for (name, value) in bounds { columns.append(("bound_\(name)", number(value))) }
+        for (name, e) in boundEstimates {
+            columns += [("bound_estimate_\(name)", number(e.value)), ("bound_estimate_\(name)_ci_low", number(e.low)),
+                        ("bound_estimate_\(name)_ci_high", number(e.high))]
+        }
+        columns += [("rng", settings.generator.description), ("seed", String(settings.seed)),
+                    ("threads", String(settings.threads)), ("seconds", number(seconds)),
+                    ("throughput_per_second", number(unitsPerSecond)), ("throughput_unit", throughputUnit)]
+        if let targetReached { columns.append(("target_reached", targetReached ? "true" : "false")) }
+        columns += [("warnings", allWarnings.joined(separator: "; ")), ("version", RewardBitsVersion.tool)]
+        return columns
     }
 
     /// The default human-readable summary.
@@ -160,6 +183,18 @@ extension JSONValue {
 
 /// CSV quoting (RFC 4180).
 public enum CSV {
+    /// A header and one line per row; a column some rows lack is empty there.
+    public static func table(_ rows: [[(String, String)]]) -> String {
+        var names: [String] = []
+        for row in rows { for (name, _) in row where !names.contains(name) { names.append(name) } }
+        var lines = [line(names)]
+        for row in rows {
+            let cells = Dictionary(row, uniquingKeysWith: { a, _ in a })
+            lines.append(line(names.map { cells[$0] ?? "" }))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     public static func line(_ cells: [String]) -> String {
         cells.map { cell in
             cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })

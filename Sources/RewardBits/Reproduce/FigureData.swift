@@ -67,25 +67,33 @@ public struct FigureData: Sendable {
     public var keyPosition = "bottom right"
     /// The y range, where the data alone would leave no room for the legend.
     public var yRange: ClosedRange<Double>?
+    /// The CSV's name for x, the parameter it is (`vocab`, `group`, `length`, ...).
+    public var xColumn = "x"
 
-    public static let csvColumns = [
-        "figure", "series", "x", "estimate", "stderr", "ci_low", "ci_high", "exact", "z", "samples", "rollouts",
-        "seed", "estimator", "interval_method", "bound_name", "bound", "params",
-    ]
-
+    /// The figure's points: x under its parameter's name (an integer where it
+    /// is one), the estimate and its interval, then one column per parameter
+    /// of the run behind the point (empty where a series lacks it) and the
+    /// tool's version.
     public var csv: String {
         func number(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "" } ?? "" }
-        var lines = [CSV.line(Self.csvColumns)]
-        for p in points {
-            let e = p.estimate
-            let params = p.parameters.map { "\($0.0)=\($0.1.csvText)" }.joined(separator: ";")
-            lines.append(CSV.line([
-                name, p.series, number(p.x), number(e.value), number(e.standardError), number(e.low), number(e.high),
-                number(p.exact), number(e.z(against: p.exact)), String(e.samples), String(p.rollouts),
-                String(p.seed), p.estimator, e.method.rawValue, p.boundName, number(p.bound), params,
-            ]))
+        func xText(_ x: Double) -> String {
+            x.isFinite && x == x.rounded() && abs(x) < 9.0e15 ? String(Int64(x)) : number(x)
         }
-        return lines.joined(separator: "\n") + "\n"
+        let rows: [[(String, String)]] = points.map { p in
+            let e = p.estimate
+            var row: [(String, String)] = [
+                ("figure", name), ("series", p.series), (xColumn, xText(p.x)), ("estimate", number(e.value)),
+                ("stderr", number(e.standardError)), ("ci_low", number(e.low)), ("ci_high", number(e.high)),
+                ("exact", number(p.exact)), ("z", number(e.z(against: p.exact))), ("samples", String(e.samples)),
+                ("rollouts", String(p.rollouts)), ("seed", String(p.seed)), ("estimator", p.estimator),
+                ("interval_method", e.method.rawValue), ("bound_name", p.boundName), ("bound", number(p.bound)),
+            ]
+            for (key, value) in p.parameters where !row.contains(where: { $0.0 == key }) {
+                row.append((key, value.csvText))
+            }
+            return row
+        }
+        return CSV.table(rows.map { $0 + [("version", RewardBitsVersion.tool)] }) + "\n"
     }
 
     /// Series in first-appearance order.

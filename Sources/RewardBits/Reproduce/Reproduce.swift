@@ -114,6 +114,7 @@ public enum Reproduce {
             name: "fig5_single_vs_V", title: "Fig. 5: one binary reward carries at most 1 bit",
             summary: "Fig. 5: information of one binary reward vs vocabulary size V (MC, pointwise, 95% CI) against the exact h(1/V) and the 1-bit bound.",
             xLabel: "vocabulary size V", yLabel: "I(S; T, r)  [bits]", logX: true, logY: true, points: points)
+        figure.xColumn = "vocab"
         figure.exactSeries = ["one binary reward"]
         figure.keyPosition = "bottom left"
         figure.lines = [("1-bit bound", powers(1...20).map { (Double($0), 1.0) })]
@@ -139,6 +140,7 @@ public enum Reproduce {
             name: "fig6_group_vs_K", title: "Fig. 6: a group of K rollouts carries far less than log_2(K+1) bits",
             summary: "Fig. 6: information of a group of K rollouts (GRPO/RLOO) vs K for V = 1024 and 65536: MC (rb) with 95% CI, exact E[I] by the occupancy recursion, E[log2(M+1)] (MC and exact), and log2(K+1).",
             xLabel: "rollouts per prompt K", yLabel: "bits per prompt", logX: true, logY: true, points: points)
+        figure.xColumn = "group"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "bottom right"
         figure.lines = [("log_2(K+1) bound", powers(0...8).map { (Double($0), log2(Double($0) + 1)) })]
@@ -161,6 +163,7 @@ public enum Reproduce {
             name: "fig7_token_vs_T", title: "Fig. 7: per-token rewards carry up to T bits",
             summary: "Fig. 7: information of per-token rewards vs episode length T (p = 1/2) for verifier noise eps = 0, 0.01, 0.1, 0.25: MC with 95% CI and the exact T [1 - h(eps)].",
             xLabel: "tokens per episode T", yLabel: "I(S; x, R)  [bits]", logX: true, logY: true, points: points)
+        figure.xColumn = "length"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "top left"
         return figure
@@ -185,6 +188,7 @@ public enum Reproduce {
             name: "sft_filtered_vs_V", title: "SFT: an expert positive carries log_2(1/{/Symbol a}) bits; a filtered one O(1) per rollout",
             summary: "SFT: bits carried by an expert positive (log2(1/alpha), alpha = 1/V) and by a positive found by filtering rollouts, per sampled rollout (H(q)/E[L] = log2(V)/V), with 95% CI, against one binary reward's h(alpha).",
             xLabel: "vocabulary size V = 1/alpha", yLabel: "bits", logX: true, logY: true, points: points)
+        figure.xColumn = "vocab"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "bottom left"
         figure.lines = [("h({/Symbol a}): one binary reward", powers(1...16).map { (Double($0), Information.binaryEntropy(1 / Double($0))) })]
@@ -209,6 +213,7 @@ public enum Reproduce {
             name: "beyond_group_zipf_policies", title: "Beyond the post: concentrated policies repeat answers, and repeats carry no bits",
             summary: "Beyond the post: group information vs K for V = 1024, uniform prior, and Zipf policies of increasing concentration (rb, 95% CI; exact for the uniform policy), against log2(K+1).",
             xLabel: "rollouts per prompt K", yLabel: "bits per prompt", logX: true, logY: true, points: points)
+        figure.xColumn = "group"
         figure.exactSeries = ["uniform policy"]
         figure.keyPosition = "bottom right"
         figure.lines = [("log_2(K+1) bound", powers(0...8).map { (Double($0), log2(Double($0) + 1)) })]
@@ -231,6 +236,7 @@ public enum Reproduce {
             name: "beyond_token_reward_modes", title: "Beyond the post: how many bits each reward design delivers",
             summary: "Beyond the post: information vs T (p = 1/2, no noise) for per-token rewards (T bits), one reward per 8-token checkpoint (floor(T/8) h(2^-8) + h(2^-(T mod 8)); here 8 divides T), the summed reward (H(Binomial(T, 1/2)) ~ 0.5 log2(pi e T / 2): the order-blind sum is the limit, not the scalar, since sum 2^t R_t would carry T bits), and a 4-bit grade on a fixed grid over [0, T] (which loses information as T grows) and at the sum's quantiles (min(4, H(sum)) at most); MC with 95% CI and exact lines.",
             xLabel: "tokens per episode T", yLabel: "bits per episode", logX: true, logY: true, points: points)
+        figure.xColumn = "length"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "top left"
         return figure
@@ -263,6 +269,7 @@ public enum Reproduce {
             name: "beyond_gradient_vs_K", title: "Beyond the post: the share of what the rollouts say that the update carries",
             summary: "Beyond the post: I(S; g) / I(S; (T, r)), the share of what K rollouts and their rewards say about S that the policy-gradient update itself carries, vs K (V = 64, uniform), for reinforce with b = 0 and 0.5, rloo and grpo, noiseless and eps = 0.1; MC (exact posteriors per prompt) with 95% CI and the exact value where known.",
             xLabel: "rollouts per prompt K", yLabel: "I(S; g) / I(S; (T, r))", logX: true, logY: false, points: points)
+        figure.xColumn = "group"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "bottom right"
         figure.yRange = 0.2...1.05
@@ -299,6 +306,7 @@ public enum Reproduce {
             name: "beyond_gradient_per_token_vs_T", title: "Beyond the post: O(T) bits in the update only with per-token rewards",
             summary: "Beyond the post: per-token advantages over rollouts of T binary tokens (K = 4, target bits p = 1/2): I(S; g) grows as T (T (1 - 2^-K) noiseless) while I(g; T), what the update says about the rollouts themselves, grows as well; a sequence-level grpo update over the same 2^T answers carries (1 - z) T <= log2(K + 1) bits (line). MC with 95% CI and exact values.",
             xLabel: "tokens per rollout T", yLabel: "bits per prompt", logX: true, logY: true, points: points)
+        figure.xColumn = "length"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "bottom right"
         figure.lines = [("sequence-level grpo, eps = 0 (exact)", sequence)]
@@ -328,6 +336,7 @@ public enum Reproduce {
             name: "beyond_learner_curves", title: "Beyond the post: exploration sets the rate, and the caps bind",
             summary: "Beyond the post: I(S; H_t) after t steps of K = 8 rollouts at V = 1024 (uniform prior, noiseless) for a static uniform policy, Thompson sampling, a tempered posterior (beta = 0.5: the same law under a uniform prior), elimination and a reinforce learner (rloo, lr = 1), against the caps t log2(K + 1) and H(S) = 10 bits; MC (exact posterior per run) with 95% CI and exact curves where known.",
             xLabel: "step t", yLabel: "I(S; H_t)  [bits]", logX: false, logY: false, points: points)
+        figure.xColumn = "step"
         figure.exactSeries = Set(figure.seriesNames)
         figure.keyPosition = "bottom right"
         figure.lines = [("t log_2(K+1)", (1...steps).map { (Double($0), min(Double($0) * log2(Double(k) + 1), 12)) }),
@@ -356,6 +365,7 @@ public enum Reproduce {
             name: "beyond_reinforce_efficiency_vs_lr", title: "Beyond the post: what a policy-gradient learner keeps of what it learned",
             summary: "Beyond the post: absorption efficiency kept / I(S; H_n) = E[log2 pi_n(S) / q(S)] / I(S; H_n) of a tabular softmax reinforce learner after n = 32 steps of K = 8 rollouts at V = 1024 (uniform prior, noiseless) vs learning rate, for rloo, grpo and a fixed baseline b = 0.5; 1 is the Bayes posterior (Thompson). MC with 95% CI (delta method).",
             xLabel: "learning rate eta", yLabel: "kept / I(S; H_n)", logX: true, logY: false, points: points)
+        figure.xColumn = "lr"
         figure.keyPosition = "center left"
         figure.yRange = 0...1.1
         figure.lines = [("Bayes posterior (thompson)", [(0.03, 1), (10, 1)])]

@@ -29,7 +29,8 @@ struct ExactChannel<Options: ChannelOptions>: ParsableCommand {
             channel: Options.Model.name,
             parameters: channel.parameters(blockSize: 1).filter { !sampling.contains($0.0) },
             exact: channel.exactInformation(), bounds: channel.bounds, extras: channel.exactExtras)
-        report.print(json: output.json)
+        guard !(output.json && output.csv) else { throw RewardBitsError.invalidInput("choose one of --json and --csv") }
+        report.print(json: output.json, csv: output.csv)
     }
 }
 
@@ -37,6 +38,9 @@ struct ExactChannel<Options: ChannelOptions>: ParsableCommand {
 struct ExactOutputOptions: ParsableArguments {
     @Flag(help: "Print one JSON object.")
     var json = false
+
+    @Flag(help: "Print a CSV header and one row: exact, one column per parameter, the bounds.")
+    var csv = false
 }
 
 /// What `exact` prints: the exact value (or null) and the bounds.
@@ -47,14 +51,21 @@ struct ExactReport {
     var bounds: [(String, Double)]
     var extras: [(String, Double)] = []
 
-    func print(json: Bool) {
+    func print(json: Bool, csv: Bool = false) {
         if json {
             var members: [(String, JSONValue)] = [
                 ("channel", .string(channel)), ("params", .object(parameters)), ("exact", .optional(exact)),
                 ("bounds", .object(bounds.map { ($0.0, .number($0.1)) })),
             ]
             if !extras.isEmpty { members.append(("bound_exacts", .object(extras.map { ($0.0, .number($0.1)) }))) }
+            members.append(("version", RewardBitsVersion.json))
             Swift.print(JSONValue.object(members).serialized())
+        } else if csv {
+            var columns: [(String, String)] = [("channel", channel), ("exact", exact.map { "\($0)" } ?? "")]
+            columns += parameters.map { ($0.0, $0.1.csvText) }
+            columns += bounds.map { ("bound_\($0.0)", "\($0.1)") } + extras.map { ("bound_exact_\($0.0)", "\($0.1)") }
+            columns.append(("version", RewardBitsVersion.tool))
+            Swift.print(CSV.table([columns]))
         } else {
             Swift.print(exact.map { String(format: "%.12g", $0) } ?? "null (no exact value is known for this spec)")
             for (name, value) in bounds + extras { Swift.print(String(format: "  %@ = %.12g", name, value)) }

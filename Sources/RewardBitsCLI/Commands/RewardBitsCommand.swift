@@ -16,7 +16,7 @@ struct RewardBitsCommand: ParsableCommand {
           rewardbits estimate single --vocab 2^20 --rollouts 1e8 --json
           rewardbits exact token --length 256 --target-bias 0.3 --noise 0.1
         """,
-        version: "0.1.0",
+        version: RewardBitsVersion.tool,
         subcommands: [EstimateCommand.self, ExactCommand.self, SweepCommand.self, MergeCommand.self, ReproduceCommand.self, BudgetCommand.self, BenchCommand.self, ValidateCommand.self, RNGCommand.self]
     )
 }

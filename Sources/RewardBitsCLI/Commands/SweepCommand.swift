@@ -66,8 +66,13 @@ struct SweepCommand: ParsableCommand {
             ])
             print(object.serialized())
         } else if csv {
-            print(CSV.line([parameter] + ChannelResult.csvHeader))
-            for (value, result) in rows { print(CSV.line([value] + result.csvRow)) }
+            // The swept column under its parameter's name, with the value as
+            // the run read it (1e5 becomes 100000).
+            let key = parameter.replacingOccurrences(of: "-", with: "_")
+            print(CSV.table(rows.map { value, result in
+                let canonical = result.parameters.first { $0.0 == key }
+                return [(canonical?.0 ?? parameter, canonical?.1.csvText ?? value)] + result.csvColumns.filter { $0.0 != key }
+            }))
         } else {
             print(Self.table(parameter: parameter, rows: rows))
         }

@@ -192,8 +192,7 @@ struct CommonOptions: ParsableArguments {
             if histogram, let h = result.histogram {
                 Swift.print(h.csv)
             } else {
-                Swift.print(CSV.line(ChannelResult.csvHeader))
-                Swift.print(CSV.line(result.csvRow))
+                Swift.print(CSV.table([result.csvColumns]))
             }
         } else {
             Swift.print(result.summary)
