@@ -6,12 +6,22 @@ import RewardBits
 // a sysexits(3) code, whether it comes from argument parsing or from a run.
 do {
     // "--progress" alone means "--progress text" (an option's value cannot be optional).
-    var arguments = Array(CommandLine.arguments.dropFirst())
+    var arguments = CommandLineHints.joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
     for i in arguments.indices.reversed() where arguments[i] == "--progress"
         && (i + 1 == arguments.count || !ProgressFormat.allCases.map(\.rawValue).contains(arguments[i + 1])) {
         arguments[i] = "--progress=text"
     }
-    var command = try RewardBitsCommand.parseAsRoot(arguments)
+    try CommandLineHints.check(arguments)
+    var command: ParsableCommand
+    do {
+        command = try RewardBitsCommand.parseAsRoot(arguments)
+    } catch {
+        if RewardBitsCommand.exitCode(for: error) != .success,
+           let better = CommandLineHints.betterMessage(for: RewardBitsCommand.message(for: error), arguments: arguments) {
+            throw RewardBitsError.invalidInput(ErrorText(stringLiteral: better))
+        }
+        throw error
+    }
     try command.run()
     fflush(nil)
 } catch let status as ExitCode {

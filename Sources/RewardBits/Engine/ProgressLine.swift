@@ -96,6 +96,19 @@ public enum Format {
         return String(format: "%.3ge%d", value / pow(10, floor(log10(value))), Int(floor(log10(value))))
     }
 
+    /// `value +- halfWidth` at the interval's precision: the half-width to two
+    /// significant digits and the value to the same decimal place
+    /// (0.0112204, 0.000187 -> "0.01122", "0.00019"). A zero or non-finite
+    /// half-width leaves the value at 6 significant digits.
+    public static func rounded(_ value: Double, toInterval halfWidth: Double) -> (String, String) {
+        guard halfWidth.isFinite, halfWidth > 0, value.isFinite else {
+            return (String(format: "%.6g", value), String(format: "%.2g", halfWidth))
+        }
+        let decimals = max(0, 1 - Int(floor(log10(halfWidth))))
+        guard decimals <= 15 else { return (String(format: "%.6g", value), String(format: "%.2g", halfWidth)) }
+        return (String(format: "%.\(decimals)f", value), String(format: "%.\(decimals)f", halfWidth))
+    }
+
     public static func duration(_ seconds: Double) -> String {
         if !seconds.isFinite { return "?" }
         if seconds < 60 { return String(format: "%.0fs", seconds) }

@@ -118,14 +118,26 @@ extension ChannelResult {
         return columns
     }
 
+    /// One LaTeX table row: channel, parameters, the estimate rounded to its
+    /// interval, the exact value (or --), e.g.
+    /// `group & vocab=1024, group=32 & $0.3515 \pm 0.0001$ & 0.35153 \\`.
+    public var latexRow: String {
+        let (shown, plusMinus) = Format.rounded(estimate.value, toInterval: estimate.halfWidth)
+        let paramText = parameters.filter { !["block_size", "stream_format", "estimator"].contains($0.0) }
+            .map { "\($0.0)=\($0.1.csvText)" }.joined(separator: ", ").replacingOccurrences(of: "_", with: "\\_")
+        let exactText = exact.map { Format.rounded($0, toInterval: estimate.halfWidth / 10).0 } ?? "--"
+        return "\(channel) & \(paramText) & $\(shown) \\pm \(plusMinus)$ & \(exactText) \\\\"
+    }
+
     /// The default human-readable summary.
     public var summary: String {
         let paramText = parameters.filter { !["block_size", "stream_format"].contains($0.0) }
             .map { "\($0.0)=\($0.1.csvText)" }.joined(separator: " ")
         var lines = ["\(channel) [\(estimator)]  \(paramText)"]
         let pct = String(format: "%g%%", estimate.level * 100)
-        lines.append(String(format: "  estimate  %.9g bits   %@ CI [%.9g, %.9g]  (+-%.3g, se %.3g, %@)",
-                            estimate.value, pct, estimate.low, estimate.high, estimate.halfWidth,
+        let (shown, plusMinus) = Format.rounded(estimate.value, toInterval: estimate.halfWidth)
+        lines.append(String(format: "  estimate  %@ +- %@ bits   %@ CI [%.9g, %.9g]  (%.9g, se %.3g, %@)",
+                            shown, plusMinus, pct, estimate.low, estimate.high, estimate.value,
                             estimate.standardError, estimate.method.rawValue))
         if let exact {
             let z = self.z.map { String(format: "z = %+.2f", $0) }

@@ -43,7 +43,7 @@ struct BenchCommand: ParsableCommand {
                 --threshold 10
         """)
 
-    @Option(name: .customLong("workload"), parsing: .upToNextOption, help: "Workloads to run (default: all).")
+    @Option(name: .customLong("workload"), parsing: .upToNextOption, help: "Workloads to run, as a list (single,group) or one per word (default: all).")
     var workloads: [String] = []
 
     @Option(help: "Thread counts, comma-separated (default: 1,2).", transform: ThreadCounts.parse)
@@ -107,7 +107,10 @@ struct BenchCommand: ParsableCommand {
         if let writeBaseline { try AtomicFile.checkWritable(writeBaseline, option: .baseline) }
         if record { try AtomicFile.checkWritable(history, option: .history) }
         let baseline = try compare.map { try BenchRecord.read($0) }
-        let chosen = try (workloads.isEmpty ? Workload.canonical.map(\.name) : workloads).map { name -> Workload in
+        // "--workload single,group" and "--workload single group" both name two.
+        let named = workloads.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard confirm >= 0 else { throw RewardBitsError.invalidInput("--confirm must be 0 or more (got \(confirm))") }
+        let chosen = try (named.isEmpty ? Workload.canonical.map(\.name) : named).map { name -> Workload in
             guard let w = Workload.named(name) else {
                 throw RewardBitsError.invalidInput(
                     "unknown --workload \(name); choose from \(Workload.canonical.map(\.name).joined(separator: ", "))")

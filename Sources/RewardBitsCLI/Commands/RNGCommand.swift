@@ -42,6 +42,10 @@ struct DumpCommand: ParsableCommand {
             throw RewardBitsError.invalidInput(
                 "--words-per-block must be a multiple of 1024 between 1024 and 2^24 (got \(perBlock))")
         }
+        guard isatty(STDOUT_FILENO) == 0 else {
+            throw RewardBitsError.invalidInput(
+                "rng dump writes raw binary words: send them to a file or a program, e.g. rewardbits rng dump --count 1e6 > words.bin, or | dieharder -a -g 200")
+        }
         let limit = count?.value ?? UInt64.max
         signal(SIGPIPE, SIG_IGN)
         let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: perBlock)

@@ -114,11 +114,18 @@ struct SweepCommand: ParsableCommand {
             do {
                 commands.append(try command.parse(arguments))
             } catch {
+                let message = RewardBitsCommand.message(for: error)
+                if let better = CommandLineHints.betterMessage(for: message, arguments: ["sweep", channel]) {
+                    throw RewardBitsError.invalidInput(ErrorText(stringLiteral: better))
+                }
                 throw RewardBitsError.invalidInput(
-                    "\(name) \(value): \(RewardBitsCommand.message(for: error).split(whereSeparator: \.isNewline).first ?? "")")
+                    "\(name) \(value): \(message.split(whereSeparator: \.isNewline).first ?? "")")
             }
         }
-        return (String(name.dropFirst(2)), values, commands, words.contains("--json"), words.contains("--csv"))
+        func format(_ form: String) -> Bool {
+            words.contains("--\(form)") || zip(words, words.dropFirst()).contains { $0 == "--format" && $1 == form }
+        }
+        return (String(name.dropFirst(2)), values, commands, format("json"), format("csv"))
     }
 
     static func table(parameter: String, rows: [(String, ChannelResult)]) -> String {

@@ -46,6 +46,9 @@ struct CoverageCommand: ParsableCommand {
     @Flag(help: "Print JSON lines.")
     var json = false
 
+    @Flag(help: "Print the listed rows as a markdown table (the default when stdout is not a terminal; a terminal gets a compact table).")
+    var markdown = false
+
     @Option(help: ArgumentHelp("""
         Instead of the listed rows, draw N settings at random from the whole space (every channel \
         and estimator, V, K, T, priors, policies, noise, reward modes, sample counts from below one \
@@ -73,7 +76,12 @@ struct CoverageCommand: ParsableCommand {
         var selected = try Coverage.rows(quick: quick)
         if let rows { selected = selected.filter { $0.name.contains(rows) } }
         guard !selected.isEmpty else { throw RewardBitsError.invalidInput("no coverage row matches --rows '\(rows ?? "")'") }
-        if !json {
+        let compact = !json && !markdown && isatty(STDOUT_FILENO) != 0
+        if compact {
+            FileHandle.standardOutput.write(Data(String(format: "%-44@ %8@ %6@ %8@ %17@ %15@ %6@\n", "row" as NSString,
+                                                        "N" as NSString, "reps" as NSString, "coverage" as NSString,
+                                                        "95% CI" as NSString, "band" as NSString, "ok" as NSString).utf8))
+        } else if !json {
             FileHandle.standardOutput.write(Data("""
                 | row | N | replicates | coverage | 95% CI on coverage | band | mean z | sd z | in band | interval's exact coverage | band reachable by a count interval |
                 |---|---|---|---|---|---|---|---|---|---|---|
@@ -91,6 +99,11 @@ struct CoverageCommand: ParsableCommand {
             let line: String
             if json {
                 line = r.json.serialized()
+            } else if compact {
+                line = String(format: "%-44@ %8@ %6d %8.4f  [%.4f, %.4f] [%.3f, %.3f] %6@",
+                              String(r.row.prefix(44)) as NSString, Format.compact(Double(row.samples)) as NSString,
+                              r.replicates, r.fraction, r.fractionLow, r.fractionHigh, r.band.lowerBound, r.band.upperBound,
+                              (r.inBand ? "yes" : "NO") as NSString)
             } else {
                 line = String(format: "| %@ | %@ | %d | %.4f | [%.4f, %.4f] | [%.4f, %.4f] | %@ | %@ | %@ | %@ | %@ |",
                              r.row, Format.compact(Double(row.samples)), r.replicates, r.fraction, r.fractionLow,

@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import RewardBits
 
+/// The output forms of an estimate.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, csv, latex
+}
+
 /// How progress is shown when asked for with --progress.
 enum ProgressFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -45,6 +50,10 @@ struct CommonOptions: ParsableArguments {
 
     @Flag(help: "No progress line on stderr.")
     var quiet = false
+
+    @Option(help: ArgumentHelp("Output form: text (default), json, csv, or latex (one table row: channel & parameters & $estimate \\pm halfwidth$ & exact).",
+                               valueName: "text|json|csv|latex"))
+    var format: OutputFormat?
 
     @Option(help: ArgumentHelp("""
         Progress on stderr even when it is not a terminal: text (the redrawn line) or json (one object per \
@@ -102,8 +111,8 @@ struct CommonOptions: ParsableArguments {
 
     func settings() throws -> RunSettings {
         try Validate.confidence(confidence)
-        guard !(json && csv) else {
-            throw RewardBitsError.invalidInput("choose one of --json and --csv")
+        guard [json, csv, format != nil].filter({ $0 }).count <= 1 else {
+            throw RewardBitsError.invalidInput("choose one of --json, --csv and --format")
         }
         let threadCount = threads ?? CPUAllowance.current.count
         guard threadCount >= 1, threadCount <= 4096 else {
@@ -183,10 +192,13 @@ struct CommonOptions: ParsableArguments {
     }
 
     func print(_ result: ChannelResult) {
+        let json = self.json || format == .json, csv = self.csv || format == .csv
         for warning in result.allWarnings where !json {
             FileHandle.standardError.write(Data("rewardbits: warning: \(warning)\n".utf8))
         }
-        if json {
+        if format == .latex {
+            Swift.print(result.latexRow)
+        } else if json {
             Swift.print(result.json.serialized())
         } else if csv {
             if histogram, let h = result.histogram {

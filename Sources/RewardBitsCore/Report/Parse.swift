@@ -44,7 +44,7 @@ public enum Parse {
             exponent -= fraction.count
         }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            if cleaned.hasPrefix("-") { throw fail("is negative") }
+            if cleaned.hasPrefix("-") { throw fail("is negative, and negative values are not allowed") }
             throw fail("is not a number")
         }
         // Strip trailing zeros into the exponent so "1.50e1" works.
