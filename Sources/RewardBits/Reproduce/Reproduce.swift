@@ -121,11 +121,12 @@ public enum Reproduce {
         return figure
     }
 
-    /// Fig. 6: a group of K rollouts for V = 1024 and 65536: E[I], E[log2(M+1)], log2(K+1).
+    /// Fig. 6: a group of K rollouts for V = 64, 1024 and 65536: E[I], E[log2(M+1)], log2(K+1).
     static func groupVersusK(_ options: Options) throws -> FigureData {
         let prompts: UInt64 = options.quick ? 50_000 : 500_000
         var points: [FigurePoint] = []
-        for v in [1024, 65536] {
+        // V = 64: duplicates among the K rollouts bend E[log2(M+1)] away from log2(K+1).
+        for v in [64, 1024, 65536] {
             for k in powers(0...8) {
                 let channel = try GroupChannel(vocabularySize: UInt64(v), groupSize: k, prompts: prompts)
                 let result = try channel.run(settings: settings(options, point: "fig6/\(v)/\(k)"))
@@ -138,7 +139,7 @@ public enum Reproduce {
         }
         var figure = FigureData(
             name: "fig6_group_vs_K", title: "Fig. 6: a group of K rollouts carries far less than log_2(K+1) bits",
-            summary: "Fig. 6: information of a group of K rollouts (GRPO/RLOO) vs K for V = 1024 and 65536: MC (rb) with 95% CI, exact E[I] by the occupancy recursion, E[log2(M+1)] (MC and exact), and log2(K+1).",
+            summary: "Fig. 6: information of a group of K rollouts (GRPO/RLOO) vs K for V = 64, 1024 and 65536: MC (rb) with 95% CI, exact E[I] by the occupancy recursion, E[log2(M+1)] (MC and exact), and log2(K+1).",
             xLabel: "rollouts per prompt K", yLabel: "bits per prompt", logX: true, logY: true, points: points)
         figure.xColumn = "group"
         figure.exactSeries = Set(figure.seriesNames)
