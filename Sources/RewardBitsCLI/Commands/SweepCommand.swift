@@ -63,6 +63,7 @@ struct SweepCommand: ParsableCommand {
                 ("channel", .string(channel)),
                 ("values", .array(values.map { .string($0) })),
                 ("rows", .array(rows.map { $0.1.json })),
+                ("version", RewardBitsVersion.json),
             ])
             print(object.serialized())
         } else if csv {

@@ -85,6 +85,7 @@ struct ShardRequest {
                 ("samples", .unsigned(samples)),
                 ("threads", .integer(Int64(settings.threads))), ("threads_from", .string(settings.threadsFrom)),
                 ("seconds", .number(part.seconds)), ("cpu_seconds", .number(part.cpuSeconds)),
+                ("version", RewardBitsVersion.json),
             ]).serialized())
         } else {
             let ranges = part.segments.map { "\($0.blocks.lowerBound)..\($0.blocks.upperBound)" }.joined(separator: ", ")
