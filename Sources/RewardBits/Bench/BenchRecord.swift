@@ -36,6 +36,7 @@ public struct BenchRecord: Sendable {
             ("exact", .optional(exact)), ("calibration", .optional(calibration)),
             // Estimates are comparable across rows only within one stream format.
             ("stream_format", .integer(Int64(StreamFormat.version))),
+            ("version", RewardBitsVersion.json),
         ])
     }
 

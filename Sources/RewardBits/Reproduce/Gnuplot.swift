@@ -43,7 +43,9 @@ public enum Gnuplot {
                 if let z, z.isFinite { largestZ = max(largestZ, abs(z)) }
                 return "\(p.x) \(e.value) \(e.low) \(e.high) \(p.exact.map { "\($0)" } ?? "NaN") \(z.map { $0.isFinite ? "\($0)" : "NaN" } ?? "NaN")"
             }.joined(separator: "\n") + "\nEOD\n")
-            if figure.exactSeries.contains(series) {
+            // A series of the exact kind whose points all lack an exact value
+            // (noisy settings beyond enumeration) is drawn and titled as one without.
+            if figure.exactSeries.contains(series), points.contains(where: { $0.exact?.isFinite == true }) {
                 // The exact curve as a line, the estimates as points with error bars.
                 plots.append("\(block) using 1:5 with lines lw 1.6 dt \(dash) lc rgb '\(color)' notitle")
                 plots.append("\(block) using 1:2:3:4 with yerrorbars pt \(point) ps 0.8 lw 1.4 lc rgb '\(color)' title '\(series)'")

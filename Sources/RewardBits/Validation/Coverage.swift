@@ -69,6 +69,7 @@ public enum Coverage {
                 ("mean_halfwidth", .number(meanHalfWidth)), ("target", .number(target)),
                 ("exact_coverage", .optional(exactCoverage)),
                 ("band_reachable_by_count_interval", bandReachable.map { .bool($0) } ?? .null),
+                ("version", RewardBitsVersion.json),
             ])
         }
     }

@@ -118,6 +118,7 @@ public enum RandomCoverage {
                 ("exact_count_coverage", .optional(exactCountCoverage)),
                 ("methods", .object(methods.keys.sorted().map { ($0, .integer(Int64(methods[$0]!))) })),
                 ("out_of_range", .integer(Int64(outOfRange))), ("seconds", .number(seconds)),
+                ("version", RewardBitsVersion.json),
             ])
         }
     }
