@@ -242,7 +242,7 @@ struct ShardTests {
         #expect(FileManager.default.fileExists(atPath: checkpoint))
     }
 
-    @Test("a rerun shard writes the same blocks")
+    @Test("a rerun shard writes the same blocks; one already written by the same command is kept")
     func idempotent() throws {
         let spec = ["estimate", "sft", "--vocab", "64", "--positives", "1e5", "--block-size", "5000", "--seed", "3"]
         let folder = try Self.folder("again")
@@ -250,7 +250,9 @@ struct ShardTests {
         let path = "\(folder)/p.rwb"
         var payloads: [Data] = []
         for threads in ["1", "2"] {
-            #expect(try CLI.run(spec + ["--shard", "1/3", "--partial", path, "--threads", threads, "--quiet"]).status == 0)
+            try? FileManager.default.removeItem(atPath: path)
+            let r = try CLI.run(spec + ["--shard", "1/3", "--partial", path, "--threads", threads, "--quiet", "--json"])
+            #expect(r.status == 0 && r.json["reused"] as? Bool == false, "\(r.stderr)")
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             // The records follow the header; the header holds times that differ.
             let headerLength = Int(bytes[9..<17].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
@@ -258,6 +260,19 @@ struct ShardTests {
         }
         #expect(payloads[0] == payloads[1])
         #expect(payloads[0].count > 100)
+        // Run again over the written part: kept, not recomputed; another command replaces it.
+        let again = try CLI.run(spec + ["--shard", "1/3", "--partial", path, "--quiet", "--json"])
+        #expect(again.json["reused"] as? Bool == true, "\(again.stdout)")
+        let other = try CLI.run(spec.map { $0 == "3" ? "4" : $0 } + ["--shard", "1/3", "--partial", path, "--quiet", "--json"])
+        #expect(other.json["reused"] as? Bool == false, "\(other.stdout)")
+        // Progress and output options are not part of the command a part stores.
+        let progress = "\(folder)/q.rwb"
+        #expect(try CLI.run(spec + ["--shard", "0/1", "--partial", progress, "--progress", "--format", "json"]).status == 0)
+        let merged = try CLI.run(["merge", "--json", progress])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        // Partial and checkpoint on one file would lose the part.
+        let same = try CLI.run(spec + ["--shard", "0/1", "--partial", progress, "--checkpoint", progress])
+        #expect(same.status == 64 && same.stderr.contains("two different files"), "\(same.stderr)")
     }
 
     @Test("bad shard options are refused with one line")

@@ -17,8 +17,8 @@ from ._run import option_words, run, run_json
 from .errors import RewardBitsError
 from .result import Result, row
 
-__all__ = ["estimate", "exact", "sweep", "reproduce", "shard", "merge", "Result", "RewardBitsError",
-           "find_binary", "CHANNELS"]
+__all__ = ["estimate", "exact", "sweep", "reproduce", "shard", "merge", "missing_shards", "Result",
+           "RewardBitsError", "find_binary", "CHANNELS"]
 __version__ = "0.1.0"
 
 CHANNELS = ("single", "group", "token", "sft", "gradient", "learner")
@@ -115,3 +115,10 @@ def merge(parts: Sequence[Union[str, Path]], *, binary: Optional[str] = None, **
     """
     data = run_json(["merge", *option_words(options), *map(str, parts)], binary=binary, progress=False)
     return Result.from_json(data)
+
+
+def missing_shards(parts: Sequence[Union[str, Path]], *, binary: Optional[str] = None) -> List[str]:
+    """The shards still to run among the splits the parts come from, as ``"I/N"`` strings
+    (``rewardbits merge --report-missing``)."""
+    stdout = run(["merge", "--report-missing", *map(str, parts)], binary=binary, progress=False)
+    return [line for line in stdout.splitlines() if line.strip()]

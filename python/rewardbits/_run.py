@@ -81,18 +81,23 @@ def run(arguments: Sequence[str], *, binary: Optional[str] = None, progress: Opt
                 if bar_type is None:
                     continue
                 try:
-                    report = json.loads(line)["progress"]
-                except (ValueError, KeyError):
+                    _advance(state, bar_type, json.loads(line)["progress"], description)
+                except Exception:  # a progress bar must never stop stderr from being read
                     continue
-                _advance(state, bar_type, report, description)
             else:
                 other_lines.append(line.rstrip("\n"))
 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     assert process.stdout is not None
-    stdout = process.stdout.read()
-    process.wait()
+    try:
+        stdout = process.stdout.read()
+        process.wait()
+    finally:
+        # Ctrl-C in a notebook: stop the engine rather than leave it on every core.
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     reader.join()
     if state["bar"] is not None:
         state["bar"].close()
@@ -100,8 +105,10 @@ def run(arguments: Sequence[str], *, binary: Optional[str] = None, progress: Opt
         lines = [line for line in other_lines if line.strip()]
         message = lines[-1] if lines else f"rewardbits exited with status {process.returncode}"
         raise RewardBitsError(message, exit_code=process.returncode, stderr="\n".join(other_lines))
+    # What the command says beside its output (warnings, a merge's advice on
+    # the blocks still to run) becomes Python warnings.
     for line in other_lines:
-        if line.startswith("rewardbits: warning:"):
+        if line.startswith("rewardbits:"):
             import warnings
 
             warnings.warn(line, stacklevel=3)

@@ -77,6 +77,8 @@ def test_shards_merge_to_one_process(tmp_path):
         summary = rewardbits.shard("single", i, 3, path, **options)
         assert summary["shard"] == f"{i}/3"
         parts.append(path)
+    assert rewardbits.missing_shards(parts[:2]) == ["2/3"]
+    assert rewardbits.missing_shards(parts) == []
     merged = rewardbits.merge(parts[::-1])
     one = rewardbits.estimate("single", progress=False, **options)
     assert merged.estimate == one.estimate and merged.ci == one.ci

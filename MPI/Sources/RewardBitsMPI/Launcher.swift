@@ -71,23 +71,23 @@ struct Launcher {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         }
         defer { if checkpointPrefix == nil { try? FileManager.default.removeItem(atPath: scratch) } }
-        // A part a killed job finished is kept and used; the merge checks it.
-        if !FileManager.default.fileExists(atPath: partPath) {
-            var command = shardArguments + ["--shard", "\(world.rank)/\(world.size)", "--partial", partPath, "--quiet", "--json"]
-            if let checkpointPrefix {
-                command += ["--checkpoint", "\(checkpointPrefix).\(rankName)"]
-                if let checkpointEvery { command += ["--checkpoint-every", checkpointEvery] }
-            }
-            let summary: String
-            (status, errorText, summary) = Self.execute(binary, command, captureOutput: true)
-            if let checkpointPrefix, status == 0,
-               let json = try? JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any],
-               let resumed = json["resumed_blocks"] as? Int, resumed > 0 {
+        // A part a killed job finished is kept: rewardbits sees the same shard
+        // of the same command at --partial and does not run it again.
+        var command = shardArguments + ["--shard", "\(world.rank)/\(world.size)", "--partial", partPath, "--quiet", "--json"]
+        if let checkpointPrefix {
+            command += ["--checkpoint", "\(checkpointPrefix).\(rankName)"]
+            if let checkpointEvery { command += ["--checkpoint-every", checkpointEvery] }
+        }
+        let summary: String
+        (status, errorText, summary) = Self.execute(binary, command, captureOutput: true)
+        if checkpointPrefix != nil, status == 0,
+           let json = try? JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any] {
+            if json["reused"] as? Bool == true {
+                FileHandle.standardError.write(Data("rewardbits-mpi: rank \(world.rank) uses its finished part \(partPath)\n".utf8))
+            } else if let resumed = json["resumed_blocks"] as? Int, resumed > 0 {
                 FileHandle.standardError.write(Data(
-                    "rewardbits-mpi: rank \(world.rank) resumed \(resumed) blocks from \(checkpointPrefix).\(rankName)\n".utf8))
+                    "rewardbits-mpi: rank \(world.rank) resumed \(resumed) blocks from \(checkpointPrefix!).\(rankName)\n".utf8))
             }
-        } else if checkpointPrefix != nil {
-            FileHandle.standardError.write(Data("rewardbits-mpi: rank \(world.rank) uses its finished part \(partPath)\n".utf8))
         }
         let part = status == 0 ? FileManager.default.contents(atPath: partPath).map { [UInt8]($0) } : nil
         if status == 0 && part == nil {
@@ -129,17 +129,23 @@ struct Launcher {
         return code
     }
 
-    /// Runs the binary; with `captureOutput` its stdout is dropped and its
-    /// stderr returned (printed once, by the launcher), else both pass through.
+    /// Runs the binary; with `captureOutput` its stdout and stderr are
+    /// returned (stderr is printed once, by the launcher), else both pass through.
     static func execute(_ binary: String, _ arguments: [String], captureOutput: Bool)
         -> (status: Int32, stderr: String, stdout: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
+        // Stdout (one summary line) through a pipe, stderr through a file: a
+        // shard that writes much to stderr cannot block on a full pipe.
+        let output = Pipe()
+        let errorPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("rewardbits-mpi-stderr-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        defer { unlink(errorPath) }
         if captureOutput {
+            _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
             process.standardOutput = output
-            process.standardError = errors
+            process.standardError = FileHandle(forWritingAtPath: errorPath)
         }
         do {
             try process.run()
@@ -148,9 +154,12 @@ struct Launcher {
         }
         // The shard's summary is one line; its stderr is read after it ends.
         let out = captureOutput ? String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) : ""
-        let text = captureOutput ? String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) : ""
         process.waitUntilExit()
+        var text = captureOutput ? (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" : ""
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        if status != 0 && text.isEmpty {
+            text = "rewardbits-mpi: error: \(binary) \(arguments.prefix(2).joined(separator: " ")) ended with status \(status) and said nothing\n"
+        }
         return (status, text, out)
     }
 

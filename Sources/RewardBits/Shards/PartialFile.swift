@@ -182,9 +182,11 @@ public struct PartialFile: Sendable {
                                              blocks: first..<end, records: records))
             }
             guard cursor.isAtEnd else { throw corrupt("trailing bytes") }
+            let complete = header["complete"] as? Bool ?? false
+            guard !complete || segments.allSatisfy(\.isComplete) else { throw corrupt("fewer records than its blocks") }
             let part = PartialFile(
                 command: command, seed: try number("seed"), generator: try text("rng"), shard: shard,
-                complete: header["complete"] as? Bool ?? false, threads: header["threads"] as? Int ?? 0,
+                complete: complete, threads: header["threads"] as? Int ?? 0,
                 seconds: header["seconds"] as? Double ?? 0, cpuSeconds: header["cpu_seconds"] as? Double ?? 0,
                 segments: segments)
             guard try text("spec_hash") == part.specHash else { throw corrupt("its spec hash does not match its spec") }

@@ -74,7 +74,9 @@ struct MergeCommand: ParsableCommand {
             return
         }
         try merged.checkCoverage(prefixAllowed: targetHalfWidth != nil)
-        var words = merged.command
+        // The parts' own interval level and rule, unless the merge is given others.
+        var words = Self.removing(["--json", "--csv", "--quiet"], valued: [confidence != nil ? "--confidence" : "",
+                                  interval != nil ? "--interval" : ""], from: merged.command)
         if json { words.append("--json") }
         if csv { words.append("--csv") }
         if quiet || isatty(STDERR_FILENO) == 0 { words.append("--quiet") }
@@ -114,10 +116,34 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
+    /// `words` without the flags in `flags` and the options (with their values) in `valued`.
+    static func removing(_ flags: [String], valued: [String], from words: [String]) -> [String] {
+        var kept: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if flags.contains(name) { continue }
+            if !name.isEmpty, valued.contains(name) {
+                if !word.contains("=") { index += 1 }
+                continue
+            }
+            kept.append(word)
+        }
+        return kept
+    }
+
     /// What to run next when the parts end before the stop rule holds.
     static func advice(_ report: ReplayReport, merged: PartSet) -> String {
         let width = report.halfWidth.map { String(format: "%.3g", $0) } ?? "unknown"
         let target = report.targetHalfWidth.map { String(format: "%.3g", $0) } ?? "?"
+        if let halfWidth = report.halfWidth, let goal = report.targetHalfWidth, halfWidth <= goal {
+            // Narrow enough, but the rule also waits for --min-samples (and, for
+            // rare-event intervals, 50 rare events).
+            let next = report.moreBlocks.map { "; run the shards again with --block-range \(report.coveredBlocks)..\(report.coveredBlocks + $0) --shard I/\(merged.shardCount) and merge all the parts" } ?? ""
+            return "rewardbits: the half-width is \(width) bits, under \(target), but after \(report.coveredBlocks) of \(report.totalBlocks) blocks the stop rule still waits for --min-samples samples or, for rare events, 50 of them\(next)"
+        }
         guard let more = report.moreBlocks else {
             return "rewardbits: the half-width is \(width) bits, not yet \(target), after all \(report.totalBlocks) blocks of the run: shard a run with a larger sample count"
         }
@@ -200,6 +226,10 @@ struct PartSet {
             let total = files[0].part.segments[segment].blockCount
             let prefix = coveredPrefix(segment)
             let last = sorted(segment).last?.blocks.blocks.upperBound ?? 0
+            if prefix < total, prefix == last, prefix > 0, !prefixAllowed {
+                throw RewardBitsError.corruptCheckpoint(
+                    "the parts end at block \(prefix) of \(total): merge them with --target-halfwidth H (a stop rule may end there), or run the shards of --block-range \(prefix)..\(total) and merge all the parts")
+            }
             if prefix < total && !(prefixAllowed && prefix == last && prefix > 0) {
                 let nextStart = sorted(segment).map(\.blocks.blocks.lowerBound).first { $0 > prefix } ?? total
                 let run = files[0].part.segments.count > 1 ? " of sweep value \(segment + 1)" : ""

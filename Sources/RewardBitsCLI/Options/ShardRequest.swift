@@ -11,11 +11,12 @@ struct ShardRequest {
     let json: Bool
 
     /// Options a part does not store: they never change its blocks (the
-    /// shard's own, threads, output format, checkpoint) or `merge` sets them
-    /// (the interval level and rule). The Bool says whether it takes a value.
+    /// shard's own, threads, output format, progress, checkpoint). The Bool
+    /// says whether it takes a value. The interval's level and rule are kept
+    /// (the merge prints them unless it is given its own).
     static let unstoredOptions: [String: Bool] = [
         "--shard": true, "--partial": true, "--block-range": true, "--threads": true, "--checkpoint": true,
-        "--checkpoint-every": true, "--confidence": true, "--interval": true,
+        "--checkpoint-every": true, "--format": true,
         "--json": false, "--csv": false, "--quiet": false,
     ]
 
@@ -23,12 +24,18 @@ struct ShardRequest {
     /// header and for `merge` to rebuild it.
     static func storedCommand(_ arguments: [String]) -> [String] {
         var kept: [String] = []
-        var skipNext = false
-        for word in arguments {
-            if skipNext { skipNext = false; continue }
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            index += 1
             let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if name == "--progress" {
+                // Its value is optional: "--progress", "--progress json", "--progress=json".
+                if !word.contains("="), index < arguments.count, ["text", "json"].contains(arguments[index]) { index += 1 }
+                continue
+            }
             if let takesValue = unstoredOptions[name] {
-                skipNext = takesValue && !word.contains("=")
+                if takesValue && !word.contains("=") { index += 1 }
                 continue
             }
             kept.append(word)
@@ -41,6 +48,16 @@ struct ShardRequest {
     /// and prints what it wrote. A checkpoint left by a killed attempt of
     /// the same shard is continued, and removed once the part is written.
     func run(command: [String], settings: RunSettings, body: (RunSettings) throws -> Void) throws {
+        if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: partial).standardizedFileURL {
+            throw RewardBitsError.invalidInput("--checkpoint and --partial need two different files (both are \(partial))")
+        }
+        // The same shard of the same command already written: its blocks would
+        // be the same, so it is kept (a requeued or resubmitted task is cheap).
+        if let done = try? PartialFile.read(partial, label: "part \(partial)"), done.complete, done.command == command,
+           done.seed == settings.seed, done.generator == settings.generator.description, done.shard == shard {
+            report(done, settings: settings, resumed: done.segments.reduce(0) { $0 + $1.records.count }, reused: true)
+            return
+        }
         try AtomicFile.checkWritable(partial, option: nil)
         var resume: [BlockSegment] = []
         if let checkpoint {
@@ -73,6 +90,11 @@ struct ShardRequest {
         let part = header(true, Date().timeIntervalSince(clock), ProcessClock.cpuSeconds() - cpuStart, session.segments)
         try part.write(to: partial, option: nil)
         if let checkpoint { unlink(checkpoint) }
+        report(part, settings: settings, resumed: session.resumedBlocks, reused: false)
+    }
+
+    /// The shard's summary: one line, or one JSON object with --json.
+    private func report(_ part: PartialFile, settings: RunSettings, resumed resumedBlocks: Int, reused: Bool) {
         let blocks = part.segments.reduce(0) { $0 + $1.records.count }
         let samples = part.segments.reduce(UInt64(0)) { $0 + $1.records.reduce(0) { $0 + $1.samples } }
         let total = part.segments.reduce(UInt64(0)) { $0 + $1.blockCount }
@@ -81,7 +103,8 @@ struct ShardRequest {
                 ("partial", .string(partial)), ("shard", .string(shard.description)),
                 ("spec_hash", .string(part.specHash)), ("runs", .integer(Int64(part.segments.count))),
                 ("blocks", .array(part.segments.map { .array([.unsigned($0.blocks.lowerBound), .unsigned($0.blocks.upperBound)]) })),
-                ("total_blocks", .unsigned(total)), ("resumed_blocks", .integer(Int64(session.resumedBlocks))),
+                ("total_blocks", .unsigned(total)), ("resumed_blocks", .integer(Int64(resumedBlocks))),
+                ("reused", .bool(reused)),
                 ("samples", .unsigned(samples)),
                 ("threads", .integer(Int64(settings.threads))), ("threads_from", .string(settings.threadsFrom)),
                 ("seconds", .number(part.seconds)), ("cpu_seconds", .number(part.cpuSeconds)),
@@ -89,7 +112,8 @@ struct ShardRequest {
             ]).serialized())
         } else {
             let ranges = part.segments.map { "\($0.blocks.lowerBound)..\($0.blocks.upperBound)" }.joined(separator: ", ")
-            let resumed = session.resumedBlocks > 0 ? " (\(session.resumedBlocks) from --checkpoint)" : ""
+            let resumed = reused ? " (already written by the same command; kept)"
+                : resumedBlocks > 0 ? " (\(resumedBlocks) from --checkpoint)" : ""
             print("shard \(shard): \(blocks) of \(total) blocks (\(ranges.isEmpty ? "none" : ranges))\(resumed), \(samples) samples in \(String(format: "%.3f", part.seconds)) s -> \(partial)")
         }
     }
