@@ -121,7 +121,7 @@ struct ChannelRun {
         control.blockRange = (blocks.lowerBound + UInt64(done.count))..<blocks.upperBound
         control.blockMerged = { _, samples, result in
             var writer = BinaryWriter()
-            result.statistics.storableBlock.encode(into: &writer)
+            result.statistics.encode(into: &writer)
             try partial.append(BlockRecord(samples: samples, rollouts: result.rollouts, payload: writer.bytes))
         }
         if !control.blockRange!.isEmpty {

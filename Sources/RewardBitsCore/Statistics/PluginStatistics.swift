@@ -39,31 +39,45 @@ public struct PluginStatistics: SufficientStatistics {
         }
     }
 
-    /// A block's raw cells, which `encode` leaves out, as the group counts it
-    /// adds (integer counts: merging them is the same as merging the cells).
-    public var storableBlock: PluginStatistics {
-        guard !blockCells.isEmpty else { return self }
-        var counted = PluginStatistics()
-        counted.merge(self)
-        return counted
-    }
+    /// Added to the group count in the encoding when a block's raw cells
+    /// follow the groups (a shard's record of one block); merged statistics,
+    /// as checkpoints hold them, have none and encode as before.
+    static let blockCellsMarker = 1 << 20
 
+    /// Merged statistics: the 32 group tables (a group without samples written
+    /// empty). One block (a shard's record): its group and its cells, one per
+    /// sample, which is far smaller than a table of every cell.
     public func encode(into writer: inout BinaryWriter) {
         writer.write(cells)
         writer.write(observationCount)
-        writer.write(groupCounts.count)
-        for counts in groupCounts { writer.write(counts) }
+        let withBlock = !blockCells.isEmpty
+        writer.write(groupCounts.count + (withBlock ? Self.blockCellsMarker : 0))
+        for counts in groupCounts { writer.write(counts.contains { $0 != 0 } ? counts : []) }
+        if withBlock {
+            writer.write(blockGroup)
+            writer.write(blockCells)
+        }
     }
 
     public init(from reader: inout BinaryReader) throws {
         cells = try reader.readInt()
         observationCount = try reader.readInt()
-        let n = try reader.readInt()
-        guard n == 0 || n == Self.groups else { throw BinaryReader.corrupt }
+        var n = try reader.readInt()
+        let withBlock = n >= Self.blockCellsMarker
+        if withBlock { n -= Self.blockCellsMarker }
+        guard n == 0 || n == Self.groups, cells >= 0 else { throw BinaryReader.corrupt }
         groupCounts = try (0..<n).map { _ in
             let counts = try reader.readUInt32Array()
+            if counts.isEmpty { return [UInt32](repeating: 0, count: cells) }
             guard counts.count == cells else { throw BinaryReader.corrupt }
             return counts
+        }
+        if withBlock {
+            blockGroup = try reader.readInt()
+            blockCells = try reader.readUInt32Array()
+            guard (0..<Self.groups).contains(blockGroup), blockCells.allSatisfy({ Int($0) < cells }) else {
+                throw BinaryReader.corrupt
+            }
         }
     }
 

@@ -1,18 +1,12 @@
 /// What a block of samples reduces to. Blocks are merged in block order, so
-/// floating-point parts give the same bits whatever the thread count.
+/// floating-point parts give the same bits whatever the thread count. The
+/// encoding keeps everything `merge` reads, for merged statistics (a
+/// checkpoint) and for one block alike (a shard stores each block's).
 public protocol SufficientStatistics: Sendable, BinaryCodable {
     /// The statistics of no samples.
     init()
     /// Adds the statistics of the next block.
     mutating func merge(_ next: Self)
-    /// One block's statistics in the form `encode` keeps whole, merging
-    /// into any statistics exactly as the block itself does (a shard stores
-    /// this). The default is the block as it is.
-    var storableBlock: Self { get }
-}
-
-extension SufficientStatistics {
-    public var storableBlock: Self { self }
 }
 
 /// Counts of samples per value class: exact integers, merged by addition.
