@@ -9,31 +9,25 @@ struct ChannelRun {
     let settings: RunSettings
 
     /// Everything that must match for a checkpoint to be resumed.
-    var identity: [(String, String)] {
+    var identity: [(String, String)] { identity(parameters: parameters, stopRule: true) }
+
+    /// What decides a run's blocks (not the stop rule or the interval level):
+    /// a shard's blocks and a merge's run must agree on it.
+    var blockIdentity: [(String, String)] {
+        identity(parameters: Array(parameters.dropLast(Self.runParameters(settings).count)), stopRule: false)
+    }
+
+    private func identity(parameters: [(String, JSONValue)], stopRule: Bool) -> [(String, String)] {
         var pairs: [(String, String)] = [
             ("channel", channel),
             ("params", JSONValue.object(parameters).serialized()),
             ("seed", String(settings.seed)),
             ("rng", settings.generator.description),
         ]
-        if let stopping = settings.stopping {
+        if stopRule, let stopping = settings.stopping {
             pairs.append(("confidence", "\(settings.confidence)"))
             pairs.append(("stopping", "\(stopping.targetHalfWidth),\(stopping.minimumSamples),\(stopping.minimumSuccesses)"))
         }
-        if let width = settings.histogramBinWidth { pairs.append(("histogram", "\(width)")) }
-        return pairs
-    }
-
-    /// What decides a run's blocks (not the stop rule or the interval level):
-    /// a shard's blocks and a merge's run must agree on it.
-    var blockIdentity: [(String, String)] {
-        let runParameterCount = Self.runParameters(settings).count
-        var pairs: [(String, String)] = [
-            ("channel", channel),
-            ("params", JSONValue.object(Array(parameters.dropLast(runParameterCount))).serialized()),
-            ("seed", String(settings.seed)),
-            ("rng", settings.generator.description),
-        ]
         if let width = settings.histogramBinWidth { pairs.append(("histogram", "\(width)")) }
         return pairs
     }

@@ -24,9 +24,9 @@ public struct RunState<Statistics: SufficientStatistics>: Sendable {
 /// with what identifies the run (channel, every parameter, block size, seed,
 /// generator, stop rule) and the stream-format version.
 ///
-/// Layout: the magic line "RWBCKPT1\n", an 8-byte header length, the header
-/// (JSON), an 8-byte payload length, the payload (statistics, BinaryCodable)
-/// and an FNV-1a checksum of everything before it. Writes go to a temporary
+/// Layout (`FramedFile`): the magic line "RWBCKPT1\n", an 8-byte header
+/// length, the header (JSON), an 8-byte payload length, the payload
+/// (statistics, BinaryCodable) and an FNV-1a checksum of everything before it. Writes go to a temporary
 /// file in the same folder, are flushed with fsync, then renamed over the
 /// old checkpoint, so a crash at any moment leaves the previous good one.
 public struct CheckpointFile: Sendable {
@@ -60,15 +60,11 @@ public struct CheckpointFile: Sendable {
             ("complete", .bool(state.complete)),
         ]
         header.append(("written", .string(ISO8601DateFormatter().string(from: Date()))))
-        var writer = BinaryWriter()
-        state.statistics.encode(into: &writer)
-        var bytes = Self.magic
-        let headerBytes = Array(JSONValue.object(header).serialized().utf8)
-        Self.append(UInt64(headerBytes.count), to: &bytes)
-        bytes += headerBytes
-        Self.append(UInt64(writer.bytes.count), to: &bytes)
-        bytes += writer.bytes
-        Self.append(FNV1a.hash(bytes), to: &bytes)
+        var payload = BinaryWriter()
+        state.statistics.encode(into: &payload)
+        var body = BinaryWriter()
+        body.write(UInt64(payload.bytes.count))
+        let bytes = FramedFile.bytes(magic: Self.magic, header: .object(header), body: body.bytes + payload.bytes)
 
         try AtomicFile.write(bytes, to: path, option: .checkpoint,
                              stallAt: CheckpointFaults.stallOffset(total: bytes.count), stall: CheckpointFaults.stall)
@@ -85,18 +81,17 @@ public struct CheckpointFile: Sendable {
         func corrupt(_ why: String) -> RewardBitsError {
             .corruptCheckpoint("\(Parameter.checkpoint) \(path) is not a usable checkpoint (\(why)); delete it to start afresh")
         }
-        guard bytes.count >= Self.magic.count + 24, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+        let header: [String: Any]
+        var cursor: BinaryReader
+        do {
+            (header, cursor) = try FramedFile.open(bytes, magic: Self.magic, minimumBody: 8)
+        } catch .foreign {
             throw corrupt("not a RewardBits checkpoint")
-        }
-        let body = bytes.dropLast(8)
-        var reader = BinaryReader(Array(bytes.suffix(8)))
-        guard try reader.readUInt64() == FNV1a.hash(body) else { throw corrupt("checksum mismatch: truncated or edited") }
-        var cursor = BinaryReader(Array(body.dropFirst(Self.magic.count)))
-        let headerLength = try cursor.readInt()
-        guard cursor.offset + headerLength <= cursor.bytes.count else { throw corrupt("truncated header") }
-        let headerData = Data(cursor.bytes[cursor.offset..<(cursor.offset + headerLength)])
-        cursor.offset += headerLength
-        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+        } catch .checksum {
+            throw corrupt("checksum mismatch: truncated or edited")
+        } catch .truncatedHeader {
+            throw corrupt("truncated header")
+        } catch .unreadableHeader {
             throw corrupt("unreadable header")
         }
         let format = header["stream_format"] as? Int ?? -1
@@ -123,9 +118,6 @@ public struct CheckpointFile: Sendable {
                         rollouts: try number("rollouts"), complete: header["complete"] as? Bool ?? false)
     }
 
-    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
 }
 
 /// Fault injection for the crash tests. With `REWARDBITS_FAULT_STALL_CHECKPOINT=N`

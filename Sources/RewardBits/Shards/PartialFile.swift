@@ -4,8 +4,8 @@ import Foundation
 /// everything `merge` needs to check that parts belong together and to
 /// rebuild the run (the command that made them).
 ///
-/// Layout: the magic line "RWBPART1\n", an 8-byte header length, the header
-/// (JSON), then per segment an 8-byte record count and per record its
+/// Layout (`FramedFile`): the magic line "RWBPART1\n", an 8-byte header
+/// length, the header (JSON), then per segment an 8-byte record count and per record its
 /// samples, rollouts, payload length (8 bytes each) and payload, and last an
 /// FNV-1a checksum of everything before it. Written atomically (`AtomicFile`).
 public struct PartialFile: Sendable {
@@ -83,21 +83,17 @@ public struct PartialFile: Sendable {
             ("segments", .array(segmentHeaders)),
             ("written", .string(ISO8601DateFormatter().string(from: Date()))),
         ])
-        var bytes = Self.magic
-        let headerBytes = Array(header.serialized().utf8)
-        Self.append(UInt64(headerBytes.count), to: &bytes)
-        bytes += headerBytes
+        var body = BinaryWriter()
         for segment in segments {
-            Self.append(UInt64(segment.records.count), to: &bytes)
+            body.write(UInt64(segment.records.count))
             for record in segment.records {
-                Self.append(record.samples, to: &bytes)
-                Self.append(record.rollouts, to: &bytes)
-                Self.append(UInt64(record.payload.count), to: &bytes)
-                bytes += record.payload
+                body.write(record.samples)
+                body.write(record.rollouts)
+                body.write(UInt64(record.payload.count))
+                body.write(bytes: record.payload)
             }
         }
-        Self.append(FNV1a.hash(bytes), to: &bytes)
-        return bytes
+        return FramedFile.bytes(magic: Self.magic, header: header, body: body.bytes)
     }
 
     public func write(to path: String, option: Parameter?) throws {
@@ -114,21 +110,20 @@ public struct PartialFile: Sendable {
         func corrupt(_ why: String) -> RewardBitsError {
             .corruptCheckpoint("\(label) is corrupted (\(why)); run its shard again")
         }
-        guard bytes.count >= magic.count + 16, Array(bytes.prefix(magic.count)) == magic else {
-            throw RewardBitsError.corruptCheckpoint("\(label) is not a RewardBits shard part (written by --shard I/N --partial FILE)")
-        }
-        let body = Array(bytes.dropLast(8))
-        var tail = BinaryReader(Array(bytes.suffix(8)))
-        guard try tail.readUInt64() == FNV1a.hash(body) else { throw corrupt("checksum mismatch: truncated or edited") }
-        var cursor = BinaryReader(Array(body.dropFirst(magic.count)))
+        let header: [String: Any]
+        var cursor: BinaryReader
         do {
-            let headerLength = try cursor.readInt()
-            guard headerLength >= 0, cursor.offset + headerLength <= cursor.bytes.count else { throw corrupt("truncated header") }
-            let headerData = Data(cursor.bytes[cursor.offset..<(cursor.offset + headerLength)])
-            cursor.offset += headerLength
-            guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
-                throw corrupt("unreadable header")
-            }
+            (header, cursor) = try FramedFile.open(bytes, magic: magic)
+        } catch .foreign {
+            throw RewardBitsError.corruptCheckpoint("\(label) is not a RewardBits shard part (written by --shard I/N --partial FILE)")
+        } catch .checksum {
+            throw corrupt("checksum mismatch: truncated or edited")
+        } catch .truncatedHeader {
+            throw corrupt("truncated header")
+        } catch .unreadableHeader {
+            throw corrupt("unreadable header")
+        }
+        do {
             let format = header["stream_format"] as? Int ?? -1
             guard format == StreamFormat.version else {
                 throw RewardBitsError.corruptCheckpoint(
@@ -196,9 +191,5 @@ public struct PartialFile: Sendable {
         } catch {
             throw corrupt("truncated")
         }
-    }
-
-    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 }

@@ -75,8 +75,10 @@ struct MergeCommand: ParsableCommand {
         }
         try merged.checkCoverage(prefixAllowed: targetHalfWidth != nil)
         // The parts' own interval level and rule, unless the merge is given others.
-        var words = Self.removing(["--json", "--csv", "--quiet"], valued: [confidence != nil ? "--confidence" : "",
-                                  interval != nil ? "--interval" : ""], from: merged.command)
+        var words = OptionWords.removing(
+            flags: ["--json", "--csv", "--quiet"],
+            valued: Set([confidence != nil ? "--confidence" : nil, interval != nil ? "--interval" : nil].compactMap { $0 }),
+            from: merged.command)
         if json { words.append("--json") }
         if csv { words.append("--csv") }
         if quiet || isatty(STDERR_FILENO) == 0 { words.append("--quiet") }
@@ -114,24 +116,6 @@ struct MergeCommand: ParsableCommand {
         for report in session.reports where report.targetReached == false {
             FileHandle.standardError.write(Data((Self.advice(report, merged: merged) + "\n").utf8))
         }
-    }
-
-    /// `words` without the flags in `flags` and the options (with their values) in `valued`.
-    static func removing(_ flags: [String], valued: [String], from words: [String]) -> [String] {
-        var kept: [String] = []
-        var index = 0
-        while index < words.count {
-            let word = words[index]
-            index += 1
-            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
-            if flags.contains(name) { continue }
-            if !name.isEmpty, valued.contains(name) {
-                if !word.contains("=") { index += 1 }
-                continue
-            }
-            kept.append(word)
-        }
-        return kept
     }
 
     /// What to run next when the parts end before the stop rule holds.

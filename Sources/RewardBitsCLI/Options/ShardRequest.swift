@@ -11,36 +11,19 @@ struct ShardRequest {
     let json: Bool
 
     /// Options a part does not store: they never change its blocks (the
-    /// shard's own, threads, output format, progress, checkpoint). The Bool
-    /// says whether it takes a value. The interval's level and rule are kept
-    /// (the merge prints them unless it is given its own).
-    static let unstoredOptions: [String: Bool] = [
-        "--shard": true, "--partial": true, "--block-range": true, "--threads": true, "--checkpoint": true,
-        "--checkpoint-every": true, "--format": true,
-        "--json": false, "--csv": false, "--quiet": false,
+    /// shard's own, threads, output format, progress, checkpoint). The
+    /// interval's level and rule are kept (the merge prints them unless it is
+    /// given its own).
+    static let unstoredFlags: Set<String> = ["--json", "--csv", "--quiet"]
+    static let unstoredValued: Set<String> = [
+        "--shard", "--partial", "--block-range", "--threads", "--checkpoint", "--checkpoint-every", "--format",
     ]
 
     /// The words after `rewardbits` that describe the run, for the part's
     /// header and for `merge` to rebuild it.
     static func storedCommand(_ arguments: [String]) -> [String] {
-        var kept: [String] = []
-        var index = 0
-        while index < arguments.count {
-            let word = arguments[index]
-            index += 1
-            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
-            if name == "--progress" {
-                // Its value is optional: "--progress", "--progress json", "--progress=json".
-                if !word.contains("="), index < arguments.count, ["text", "json"].contains(arguments[index]) { index += 1 }
-                continue
-            }
-            if let takesValue = unstoredOptions[name] {
-                if takesValue && !word.contains("=") { index += 1 }
-                continue
-            }
-            kept.append(word)
-        }
-        return kept
+        OptionWords.removing(flags: unstoredFlags, valued: unstoredValued,
+                             optionalValues: ["--progress": ["text", "json"]], from: arguments)
     }
 
     /// Runs `body` (which runs the channel or the sweep's channels with the
@@ -116,5 +99,33 @@ struct ShardRequest {
                 : resumedBlocks > 0 ? " (\(resumedBlocks) from --checkpoint)" : ""
             print("shard \(shard): \(blocks) of \(total) blocks (\(ranges.isEmpty ? "none" : ranges))\(resumed), \(samples) samples in \(String(format: "%.3f", part.seconds)) s -> \(partial)")
         }
+    }
+}
+
+/// Command lines as words: options taken out of them.
+enum OptionWords {
+    /// `words` without the options named: `flags` alone, `valued` with their
+    /// value (`--name value` or `--name=value`), and `optionalValues` with a
+    /// following word only when it is one of the option's values.
+    static func removing(flags: Set<String>, valued: Set<String>, optionalValues: [String: Set<String>] = [:],
+                         from words: [String]) -> [String] {
+        var kept: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if flags.contains(name) { continue }
+            if valued.contains(name) {
+                if !word.contains("=") { index += 1 }
+                continue
+            }
+            if let values = optionalValues[name] {
+                if !word.contains("="), index < words.count, values.contains(words[index]) { index += 1 }
+                continue
+            }
+            kept.append(word)
+        }
+        return kept
     }
 }

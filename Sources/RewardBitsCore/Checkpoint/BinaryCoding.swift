@@ -15,6 +15,8 @@ public struct BinaryWriter {
     public mutating func write(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
+    /// Raw bytes, as they are (no length before them).
+    public mutating func write(bytes raw: [UInt8]) { bytes += raw }
     public mutating func write(_ value: UInt128) {
         write(UInt64(truncatingIfNeeded: value))
         write(UInt64(truncatingIfNeeded: value >> 64))
